@@ -1,0 +1,114 @@
+import { UsageError } from '../errors.js';
+import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_RECORD_BYTES, runBuild, type BuildOptions } from '../pipeline/build.js';
+import { ALL_MODELS, getModel, modelForName } from '../schema/index.js';
+import { ZIP_MAX_BYTES } from '../sinks/zip-batches.js';
+import { parseByteSize } from '../util/size.js';
+import { parseArgs } from 'node:util';
+import { choiceOption, integerOption, parsingArgs } from './args.js';
+import { buildSummary } from './summary.js';
+
+export const BUILD_HELP = `usage: sagesync build [options] <file-or-folder>...
+       sagesync validate [options] <file-or-folder>...
+
+Reads ERP exports (CSV, NDJSON/JSONL, JSON arrays; .gz too), validates every
+record against the Sage Network contract and writes upload batches:
+batch-0001.zip, ... with one CSV entry per model, plus manifest.json and
+rejects.csv. "validate" runs the same checks and writes only rejects.csv.
+
+The model of each file comes from its name (companies.csv, Invoice_Lines.ndjson,
+PaymentAppliedSyncModel.json); case, "_", "-", spaces, plurals and a SyncModel
+suffix are ignored.
+
+options:
+  --out DIR                 output folder (default: out)
+  --input MODEL=PATH        read PATH as MODEL whatever its name (repeatable)
+  --on-invalid skip|fail    skip: reject bad records and go on (default)
+                            fail: stop at the first bad record
+  --max-errors N            stop once N records were rejected
+  --max-batch-bytes SIZE    largest batch file, central directory included
+                            (default: 50MB; accepts 50MB, 64MiB, 1048576)
+  --max-batch-records N     most records in one batch (default: no cap)
+  --max-record-bytes SIZE   longest single record (default: 16MiB)
+  --full                    mark the batches as a full sync (isFullSync)
+  --app-enrollment-id UUID  app enrollment the batches belong to
+  --entry-format csv|jsonl  entry format inside the ZIP (default: csv)
+  --level 0-9               deflate level (default: 6)
+  --delimiter C             CSV field delimiter (default: ",", or a "sep=" line)
+  --encoding utf-8|latin1   text encoding of the inputs (default: utf-8)
+  --json                    print the final summary as JSON
+  --quiet                   print nothing but errors
+
+exit status: 0 done, 1 stopped for data, 2 usage or configuration error.
+
+models: ${ALL_MODELS.map((m) => m.name).join(', ')}`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function buildCommand(argv: string[], validateOnly: boolean): Promise<number> {
+  const { values, positionals } = parsingArgs(() => parseArgs({ args: argv, allowPositionals: true, options: {
+    out: { type: 'string' },
+    input: { type: 'string', multiple: true },
+    'on-invalid': { type: 'string' },
+    'max-errors': { type: 'string' },
+    'max-batch-bytes': { type: 'string' },
+    'max-batch-records': { type: 'string' },
+    'max-record-bytes': { type: 'string' },
+    full: { type: 'boolean' },
+    'app-enrollment-id': { type: 'string' },
+    'entry-format': { type: 'string' },
+    level: { type: 'string' },
+    delimiter: { type: 'string' },
+    encoding: { type: 'string' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } }));
+  if (values.help) {
+    console.log(BUILD_HELP);
+    return 0;
+  }
+  const explicit = (values.input ?? []).map((spec) => {
+    const eq = spec.indexOf('=');
+    const model = eq > 0 ? modelForName(spec.slice(0, eq)) : undefined;
+    if (!model) throw new UsageError(`--input ${spec}: expected MODEL=PATH with MODEL one of ${ALL_MODELS.map((m) => m.name).join(', ')}`);
+    return { model: getModel(model.name), path: spec.slice(eq + 1) };
+  });
+  const maxBatchBytes = values['max-batch-bytes'] ? parseByteSize(values['max-batch-bytes'], '--max-batch-bytes') : DEFAULT_MAX_BATCH_BYTES;
+  if (maxBatchBytes < 1024 || maxBatchBytes > ZIP_MAX_BYTES) {
+    throw new UsageError(`--max-batch-bytes must be between 1KiB and 4GiB-1 (classic ZIP limits), not ${maxBatchBytes}`);
+  }
+  const appEnrollmentId = values['app-enrollment-id'];
+  if (appEnrollmentId !== undefined && !UUID.test(appEnrollmentId)) {
+    throw new UsageError(`--app-enrollment-id: "${appEnrollmentId}" is not a UUID`);
+  }
+  if (values.delimiter !== undefined && [...values.delimiter].length !== 1) {
+    throw new UsageError('--delimiter takes a single character');
+  }
+  const options: BuildOptions = {
+    inputs: positionals,
+    explicit,
+    outDir: values.out ?? (validateOnly ? '.' : 'out'),
+    validateOnly,
+    onInvalid: choiceOption(values['on-invalid'], '--on-invalid', ['skip', 'fail'] as const) ?? 'skip',
+    maxErrors: integerOption(values['max-errors'], '--max-errors', 1),
+    maxBatchBytes,
+    maxBatchRecords: integerOption(values['max-batch-records'], '--max-batch-records', 1),
+    maxRecordBytes: values['max-record-bytes'] ? parseByteSize(values['max-record-bytes'], '--max-record-bytes') : DEFAULT_MAX_RECORD_BYTES,
+    isFullSync: values.full ?? false,
+    appEnrollmentId,
+    entryFormat: choiceOption(values['entry-format'], '--entry-format', ['csv', 'jsonl'] as const),
+    level: integerOption(values.level, '--level', 0, 9),
+    delimiter: values.delimiter,
+    encoding: choiceOption(values.encoding, '--encoding', ['utf-8', 'latin1'] as const),
+  };
+  const started = performance.now();
+  const result = await runBuild(options);
+  const seconds = (performance.now() - started) / 1000;
+  if (values.json) {
+    console.log(JSON.stringify({ ...result.counts, batches: result.batches, inputs: result.inputs, warnings: result.warnings, rejects: result.rejectsFile, manifest: result.manifestFile, seconds }, null, 2));
+  } else if (!values.quiet) {
+    for (const w of result.warnings) console.error(`warning: ${w}`);
+    console.log(buildSummary(result, options.outDir, seconds));
+  }
+  return 0;
+}

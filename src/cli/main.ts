@@ -1,0 +1,47 @@
+import { SageSyncError } from '../errors.js';
+import { StoppedForData } from '../pipeline/build.js';
+import { accountingLine, countsTable } from './summary.js';
+import { buildCommand } from './build.js';
+
+const HELP = `usage: sagesync <command> [options]
+
+commands:
+  build <inputs>...      validate ERP exports and write upload batches
+  validate <inputs>...   run the same checks; write only rejects.csv
+
+"sagesync <command> --help" describes a command's options.`;
+
+/** Runs the CLI; resolves with the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'build':
+        return await buildCommand(rest, false);
+      case 'validate':
+        return await buildCommand(rest, true);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(HELP);
+        return 0;
+      default:
+        console.error(`sagesync: unknown command "${command}"\n\n${HELP}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof StoppedForData) {
+      console.error(`sagesync: ${error.message}`);
+      console.error(countsTable(error.counts));
+      console.error(`${accountingLine(error.counts)}; no batches were kept`);
+      console.error(`rejects: ${error.rejectsFile}`);
+      return 1;
+    }
+    if (error instanceof SageSyncError) {
+      console.error(`sagesync: ${error.message}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

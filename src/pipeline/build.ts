@@ -1,0 +1,253 @@
+// The build: plan the inputs, then stream each file through
+// read -> decode -> parse -> validate -> format -> batch sink, models in
+// parents-first order. Every record read ends in exactly one batch or one
+// rejects row; the counts prove it.
+
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError } from '../errors.js';
+import type { Field, Model } from '../schema/index.js';
+import { formatterFor, type EntryFormat, type LineFormatter } from '../sinks/format.js';
+import type { BatchInfo, BatchSink } from '../sinks/types.js';
+import { ZipBatchWriter } from '../sinks/zip-batches.js';
+import { csvBatches } from '../sources/csv.js';
+import { jsonBatches } from '../sources/json.js';
+import { readText } from '../sources/read.js';
+import type { SourceBatch } from '../sources/types.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { compileObjectValidator, compileRowValidator, type BatchValidator, type Reject, type ValidatedBatch } from '../validate/compile.js';
+import { problem } from '../validate/problems.js';
+import { Counter, type Counts, type Tally } from './counts.js';
+import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
+import { planInputs, type PlannedInput } from './plan.js';
+import { ReportWriter } from './report.js';
+
+export interface BuildOptions {
+  inputs: readonly string[];
+  explicit?: { path: string; model: Model }[];
+  outDir: string;
+  /** Validate only: write rejects and a summary, no batches. */
+  validateOnly?: boolean;
+  onInvalid?: 'skip' | 'fail';
+  /** Stop once this many records were rejected; 0 for no cap. */
+  maxErrors?: number;
+  maxBatchBytes: number;
+  maxBatchRecords?: number;
+  maxRecordBytes?: number;
+  isFullSync?: boolean;
+  appEnrollmentId?: string;
+  entryFormat?: EntryFormat;
+  level?: number;
+  delimiter?: string;
+  encoding?: 'utf-8' | 'latin1';
+  signal?: AbortSignal;
+  /** Called after every batch of records, for progress displays. */
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface Progress {
+  counts: Tally;
+  bytesRead: number;
+  bytesTotal: number;
+  batches: number;
+}
+
+export interface InputSummary extends Tally {
+  file: string;
+  model: string;
+  format: string;
+}
+
+export interface BuildResult {
+  counts: Counts;
+  batches: BatchInfo[];
+  inputs: InputSummary[];
+  warnings: string[];
+  rejectsFile: string;
+  manifestFile: string | undefined;
+  manifest: Manifest | undefined;
+}
+
+export const DEFAULT_MAX_BATCH_BYTES = 50_000_000;
+export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+export const REJECTS_FILE = 'rejects.csv';
+
+/** Stops the run for data, with the counts so far attached. */
+export class StoppedForData extends DataError {
+  constructor(
+    message: string,
+    readonly counts: Counts,
+    readonly rejectsFile: string,
+  ) {
+    super('STOPPED', message);
+  }
+}
+
+/** A sink for validate-only runs: keeps nothing. */
+class DiscardSink implements BatchSink {
+  beginModel(): void {}
+  async write(): Promise<number[]> {
+    return [];
+  }
+  async endModel(): Promise<void> {}
+  async finish(): Promise<BatchInfo[]> {
+    return [];
+  }
+  async abort(): Promise<void> {}
+}
+
+export async function runBuild(options: BuildOptions): Promise<BuildResult> {
+  const maxRecordChars = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const readOptions = { encoding: options.encoding, signal: options.signal };
+  const plan = await planInputs(options.inputs, {
+    ...readOptions,
+    explicit: options.explicit ?? [],
+    delimiter: options.delimiter,
+    maxRecordChars,
+  });
+  await mkdir(options.outDir, { recursive: true });
+  const rejectsFile = join(options.outDir, REJECTS_FILE);
+  const report = new ReportWriter(rejectsFile);
+  const sink: BatchSink = options.validateOnly
+    ? new DiscardSink()
+    : new ZipBatchWriter({
+        outDir: options.outDir,
+        maxBytes: options.maxBatchBytes,
+        maxRecords: options.maxBatchRecords ?? 0,
+        level: options.level ?? 6,
+      });
+  const counter = new Counter();
+  const inputs: InputSummary[] = [];
+  const bytesTotal = plan.inputs.reduce((sum, i) => sum + i.bytes, 0);
+  let bytesRead = 0;
+  let batchesSoFar = 0;
+  const entryFormat = options.entryFormat ?? 'csv';
+  const warnings = [...plan.warnings];
+
+  /** Rejects still allowed before the run stops for data; Infinity when it never does. */
+  const allowance = (): number => {
+    if (options.onInvalid === 'fail') return 1 - counter.total.rejected;
+    if (options.maxErrors) return options.maxErrors - counter.total.rejected;
+    return Infinity;
+  };
+
+  async function processFile(input: PlannedInput, columns: Field[], formatter: LineFormatter): Promise<void> {
+    const tally: InputSummary = { file: input.path, model: input.model.name, format: input.format, read: 0, written: 0, rejected: 0 };
+    inputs.push(tally);
+    let validate: BatchValidator | undefined =
+      input.format === 'csv' ? undefined : compileObjectValidator(input.model, columns, input.columns.fields);
+    const texts = readText(input, {
+      ...readOptions,
+      onBytes: (n) => {
+        bytesRead += n;
+      },
+    });
+    const batches: AsyncIterable<SourceBatch> =
+      input.format === 'csv'
+        ? csvBatches(texts, { delimiter: options.delimiter, maxRecordChars }, (header) => {
+            validate = compileRowValidator(input.model, columns, header.names, input.columns.fields);
+          })
+        : jsonBatches(texts, input.format, input.path, { maxRecordChars });
+    // Each stage is an async generator pulling from the one before, so a
+    // slow sink holds back parsing and reading: backpressure end to end.
+    for await (const batch of batches) {
+      options.signal?.throwIfAborted();
+      {
+        const result = validate!(batch);
+        const stopAt = cutAtAllowance(result, allowance());
+        const lines = result.rows.map((row) => formatter.line(row));
+        const tooLarge = await sink.write(lines);
+        for (const index of tooLarge) {
+          result.rejects.push({
+            line: result.lines[index],
+            key: input.model.keyField ? (result.rows[index][columns.indexOf(input.model.keyField)] ?? '') : '',
+            problems: [
+              problem('TOO_LARGE', '', `the record needs more than --max-batch-bytes (${options.maxBatchBytes}) on its own`, lines[index].slice(0, 200)),
+            ],
+          });
+        }
+        for (const reject of result.rejects) {
+          report.add({ file: input.path, line: reject.line, model: input.model.name, key: reject.key, problems: reject.problems });
+        }
+        const read = result.rows.length + result.rejects.length - tooLarge.length;
+        const written = result.rows.length - tooLarge.length;
+        counter.add(input.model.name, read, written, result.rejects.length);
+        tally.read += read;
+        tally.written += written;
+        tally.rejected += result.rejects.length;
+        await report.flush();
+        if (stopAt) {
+          const where = `${input.path}:${stopAt.line} ${stopAt.problems[0].field} ${stopAt.problems[0].code}: ${stopAt.problems[0].reason}`;
+          const why =
+            options.onInvalid === 'fail'
+              ? 'stopped at the first invalid record (--on-invalid fail)'
+              : `stopped after ${counter.total.rejected} rejected records (--max-errors ${options.maxErrors})`;
+          throw new StoppedForData(`${why}: ${where}`, counter.snapshot(), rejectsFile);
+        }
+        options.onProgress?.({ counts: counter.total, bytesRead, bytesTotal, batches: batchesSoFar });
+      }
+    }
+    for (const note of validate?.notes?.() ?? []) warnings.push(`${input.path}: ${note}`);
+  }
+
+  let batches: BatchInfo[];
+  try {
+    for (const [model, columns] of plan.outputColumns) {
+      const formatter = formatterFor(entryFormat, columns);
+      sink.beginModel(model, formatter);
+      for (const input of plan.inputs) {
+        if (input.model === model) await processFile(input, columns, formatter);
+      }
+      await sink.endModel();
+    }
+    batches = await sink.finish();
+    await report.close();
+  } catch (error) {
+    await sink.abort();
+    if (error instanceof StoppedForData) await report.close();
+    else await report.discard();
+    throw error;
+  }
+
+  const counts = counter.snapshot();
+  let manifest: Manifest | undefined;
+  let manifestFile: string | undefined;
+  if (!options.validateOnly) {
+    manifest = buildManifest({
+      batches,
+      counts,
+      inputs,
+      warnings,
+      isFullSync: options.isFullSync ?? false,
+      appEnrollmentId: options.appEnrollmentId ?? null,
+      entryFormat,
+      limits: { maxBatchBytes: options.maxBatchBytes, maxBatchRecords: options.maxBatchRecords ?? 0 },
+    });
+    manifestFile = join(options.outDir, MANIFEST_FILE);
+    await writeFileAtomic(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
+    await removeStaleBatches(options.outDir, new Set(batches.map((b) => b.file)));
+  }
+  return { counts, batches, inputs, warnings, rejectsFile, manifestFile, manifest };
+}
+
+/**
+ * When the batch holds the reject that uses up the allowance, drops every
+ * record after it, so the run stops exactly there. Returns that reject.
+ */
+function cutAtAllowance(result: ValidatedBatch, allowed: number): Reject | undefined {
+  if (result.rejects.length < allowed) return undefined;
+  const last = result.rejects[Math.max(0, allowed - 1)];
+  result.rejects.length = Math.max(1, allowed);
+  let keep = 0;
+  while (keep < result.lines.length && result.lines[keep] < last.line) keep++;
+  result.rows.length = keep;
+  result.lines.length = keep;
+  return last;
+}
+
+/** Batches left by an earlier run in the same folder would be mistaken for this run's. */
+async function removeStaleBatches(outDir: string, keep: Set<string>): Promise<void> {
+  for (const name of await readdir(outDir)) {
+    if (/^batch-\d{4,}\.(zip|json)$/.test(name) && !keep.has(name)) await rm(join(outDir, name), { force: true });
+  }
+}

@@ -1,0 +1,85 @@
+// rejects.csv: one row per rejected record, for people to read (often in a
+// spreadsheet). Cells that a spreadsheet would run as a formula are
+// neutralised here only; the upload itself carries values unchanged.
+
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { csvCell } from '../sinks/format.js';
+import { temporaryPath } from '../util/atomic.js';
+import type { Problem } from '../validate/problems.js';
+
+export const REPORT_COLUMNS = ['file', 'line', 'model', 'erpKey', 'field', 'code', 'reason', 'value'] as const;
+
+const MAX_VALUE_CHARS = 200;
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Text safe to open in a spreadsheet: truncated, and never read as a formula. */
+export function safeCell(text: string, max = MAX_VALUE_CHARS): string {
+  let out = text.length > max ? text.slice(0, max) + '…' : text;
+  if (FORMULA_START.test(out)) out = "'" + out;
+  return csvCell(out);
+}
+
+export interface ReportRow {
+  file: string;
+  line: number;
+  model: string;
+  key: string;
+  problems: readonly Problem[];
+}
+
+/** A CSV report written under a temporary name and renamed when closed. */
+export class ReportWriter {
+  private readonly tmpPath: string;
+  private readonly out: WriteStream;
+  private pending = '';
+  rows = 0;
+
+  constructor(private readonly finalPath: string) {
+    this.tmpPath = temporaryPath(finalPath);
+    this.out = createWriteStream(this.tmpPath);
+    this.pending = REPORT_COLUMNS.join(',') + '\n';
+  }
+
+  /** Adds one row for a record; further problems of the same record are summarised in its reason. */
+  add(row: ReportRow): void {
+    const [first, ...more] = row.problems;
+    let reason = first.reason;
+    if (more.length > 0) {
+      reason += ` (and ${more.length} more: ${more.map((p) => `${p.field || 'record'} ${p.code}`).join(', ')})`;
+    }
+    this.pending +=
+      [
+        safeCell(row.file, 1000),
+        String(row.line),
+        row.model,
+        safeCell(row.key),
+        safeCell(first.field),
+        first.code,
+        safeCell(reason, 1000),
+        safeCell(first.value),
+      ].join(',') + '\n';
+    this.rows++;
+  }
+
+  /** Hands buffered rows to the file, waiting when the disk is behind. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending;
+    this.pending = '';
+    if (!this.out.write(text)) await once(this.out, 'drain');
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.out.end();
+    await once(this.out, 'close');
+    await rename(this.tmpPath, this.finalPath);
+  }
+
+  async discard(): Promise<void> {
+    this.out.destroy();
+    await rm(this.tmpPath, { force: true });
+  }
+}

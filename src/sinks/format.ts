@@ -1,0 +1,69 @@
+// Output line formatters, compiled once per model and column set.
+import type { Field } from '../schema/index.js';
+import type { Cell } from '../validate/compile.js';
+
+export type EntryFormat = 'csv' | 'jsonl';
+
+export interface LineFormatter {
+  /** File-name extension of the entry. */
+  extension: string;
+  /** Text that opens every entry (the CSV header line), possibly empty. */
+  header: string;
+  /** One record as a complete line, newline included. */
+  line(row: readonly Cell[]): string;
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+const QUOTES = /"/g;
+
+export function csvCell(text: string): string {
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(QUOTES, '""')}"` : text;
+}
+
+/** Kinds whose canonical text never needs CSV quoting. */
+const PLAIN_KINDS = new Set(['decimal', 'int', 'boolean', 'uuid', 'datetime', 'monthDay']);
+
+export function csvFormatter(columns: readonly Field[]): LineFormatter {
+  const plain = columns.map((f) => PLAIN_KINDS.has(f.type));
+  const n = columns.length;
+  return {
+    extension: 'csv',
+    header: columns.map((f) => f.name).join(',') + '\n',
+    line(row) {
+      let out = '';
+      for (let c = 0; c < n; c++) {
+        const v = row[c];
+        if (c > 0) out += ',';
+        if (v !== null) out += plain[c] ? v : csvCell(v);
+      }
+      return out + '\n';
+    },
+  };
+}
+
+/** Kinds written as bare JSON literals; their canonical text is already valid JSON. */
+const LITERAL_KINDS = new Set(['decimal', 'int', 'boolean']);
+
+export function jsonlFormatter(columns: readonly Field[]): LineFormatter {
+  const prefixes = columns.map((f) => JSON.stringify(f.name) + ':');
+  const literal = columns.map((f) => LITERAL_KINDS.has(f.type));
+  const n = columns.length;
+  return {
+    extension: 'jsonl',
+    header: '',
+    line(row) {
+      let out = '{';
+      for (let c = 0; c < n; c++) {
+        const v = row[c];
+        if (v === null) continue;
+        if (out.length > 1) out += ',';
+        out += prefixes[c] + (literal[c] ? v : JSON.stringify(v));
+      }
+      return out + '}\n';
+    },
+  };
+}
+
+export function formatterFor(format: EntryFormat, columns: readonly Field[]): LineFormatter {
+  return format === 'csv' ? csvFormatter(columns) : jsonlFormatter(columns);
+}

@@ -1,0 +1,363 @@
+// ZIP upload batches, written with archiver. The writer keeps an upper bound
+// on the final size of the open archive (central directory included) and
+// rolls over to the next archive between records before that bound could
+// pass --max-batch-bytes. Between exact points the bound assumes the worst
+// deflate expansion for bytes not yet settled; near the limit it settles
+// (a zlib sync flush) so the bound becomes exact and the batch fills up.
+
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { constants as zlibConstants } from 'node:zlib';
+import { ZipArchive } from 'archiver';
+import type { Model } from '../schema/index.js';
+import { temporaryPath } from '../util/atomic.js';
+import type { LineFormatter } from './format.js';
+import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type BatchSink } from './types.js';
+
+/** Classic ZIP limits: this writer never emits ZIP64. */
+export const ZIP_MAX_BYTES = 0xffffffff;
+
+// Record sizes from the ZIP specification (APPNOTE 4.3), with room for the
+// ZIP64 extra fields a writer may add.
+const LOCAL_HEADER = 30 + 20;
+const DATA_DESCRIPTOR = 24;
+const CENTRAL_HEADER = 46 + 28;
+const END_OF_CENTRAL_DIRECTORY = 22 + 56 + 20;
+/** A fixed entry time, so rebuilding the same input gives identical archives. */
+const ENTRY_DATE = new Date(2000, 0, 1);
+/** The final deflate block written when an entry ends. */
+const FINISH_BLOCK = 16;
+
+/** Largest deflate output for n input bytes (zlib's conservative deflateBound). */
+export function deflateBound(n: number): number {
+  return n + ((n + 7) >> 3) + ((n + 63) >> 6) + 11;
+}
+
+/** Bytes an entry adds around its data: local header, descriptor, central record. */
+function entryOverhead(name: string): number {
+  return LOCAL_HEADER + name.length + DATA_DESCRIPTOR + CENTRAL_HEADER + name.length + FINISH_BLOCK;
+}
+
+/** The smallest archive that holds one entry with `bytes` of data. */
+export function singleEntryBound(name: string, bytes: number): number {
+  return END_OF_CENTRAL_DIRECTORY + entryOverhead(name) + deflateBound(bytes);
+}
+
+/**
+ * The readable side handed to archiver. archiver pipes it through a
+ * PassThrough of its own into the entry's deflate stream; both pipes are
+ * observed so the writer can tell when every byte has reached zlib and can
+ * ask zlib for a sync flush.
+ */
+class EntrySource extends PassThrough {
+  private relay: NodeJS.ReadableStream & { readableLength?: number; writableLength?: number } | undefined;
+  compressor: (Writable & { flush(kind: number, cb: () => void): void; compressedSize: number }) | undefined;
+
+  constructor() {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    const relay = destination as unknown as PassThrough;
+    this.relay = relay;
+    const relayPipe = relay.pipe.bind(relay);
+    relay.pipe = ((target: NodeJS.WritableStream, opts?: { end?: boolean }) => {
+      this.compressor = target as unknown as EntrySource['compressor'];
+      return relayPipe(target as never, opts);
+    }) as typeof relay.pipe;
+    return super.pipe(destination, options);
+  }
+
+  /** True once everything written has been handed to zlib. */
+  get drainedToCompressor(): boolean {
+    const relay = this.relay as PassThrough | undefined;
+    return (
+      this.compressor !== undefined &&
+      this.writableLength === 0 &&
+      this.readableLength === 0 &&
+      relay !== undefined &&
+      relay.writableLength === 0 &&
+      relay.readableLength === 0
+    );
+  }
+}
+
+interface OpenEntry {
+  name: string;
+  info: BatchEntryInfo;
+  source: EntrySource;
+  /** Uncompressed bytes written since the last exact point. */
+  unsettled: number;
+}
+
+interface OpenBatch {
+  index: number;
+  finalPath: string;
+  tmpPath: string;
+  archive: ZipArchive;
+  done: Promise<void>;
+  hash: ReturnType<typeof createHash>;
+  failure: Error | undefined;
+  file: WriteStream;
+  /** Bytes of closed entries: headers, data and descriptors. */
+  closedBytes: number;
+  /** Central-directory bytes of every entry opened so far. */
+  centralBytes: number;
+  records: number;
+  entries: BatchEntryInfo[];
+  entry: OpenEntry | undefined;
+}
+
+export interface ZipBatchOptions extends BatchLimits {
+  outDir: string;
+  /** Deflate level, 0-9. */
+  level: number;
+}
+
+export class ZipBatchWriter implements BatchSink {
+  private batch: OpenBatch | undefined;
+  private model: Model | undefined;
+  private formatter: LineFormatter | undefined;
+  /** Closed batches, still under temporary names until finish(). */
+  private readonly closed: { tmpPath: string; finalPath: string; info: BatchInfo }[] = [];
+  private readonly temporaries = new Set<string>();
+  private nextIndex = 1;
+
+  constructor(private readonly options: ZipBatchOptions) {}
+
+  beginModel(model: Model, formatter: LineFormatter): void {
+    this.model = model;
+    this.formatter = formatter;
+  }
+
+  private get entryName(): string {
+    return `${this.model!.entry}.${this.formatter!.extension}`;
+  }
+
+  async write(lines: readonly string[]): Promise<number[]> {
+    const tooLarge: number[] = [];
+    const { maxBytes, maxRecords } = this.options;
+    let i = 0;
+    while (i < lines.length) {
+      const batch = this.batch ?? this.openBatch();
+      let entry = batch.entry;
+      if (!entry) {
+        if (batch.entries.length > 0 && !this.fits(batch, entryOverhead(this.entryName) + deflateBound(this.formatter!.header.length * 3 + lines[i].length * 3))) {
+          await this.closeBatch();
+          continue;
+        }
+        entry = await this.openEntry(batch);
+      }
+      let take = lines.length - i;
+      if (maxRecords > 0) take = Math.min(take, maxRecords - batch.records);
+      if (take <= 0) {
+        await this.closeBatch();
+        continue;
+      }
+      const chunk = take === lines.length && i === 0 ? lines.join('') : lines.slice(i, i + take).join('');
+      const bytes = Buffer.byteLength(chunk);
+      if (this.fits(batch, deflateBound(entry.unsettled + bytes) - deflateBound(entry.unsettled))) {
+        await this.writeToEntry(batch, entry, chunk, bytes, take);
+        i += take;
+        continue;
+      }
+      // Near the limit: make the bound exact, then add as many records as surely fit.
+      await this.settle(entry);
+      const room = maxBytes - this.bound(batch);
+      let fitBytes = 0;
+      let k = i;
+      while (k < i + take) {
+        const b = Buffer.byteLength(lines[k]);
+        if (deflateBound(fitBytes + b) > room) break;
+        fitBytes += b;
+        k++;
+      }
+      if (k > i) {
+        await this.writeToEntry(batch, entry, lines.slice(i, k).join(''), fitBytes, k - i);
+        i = k;
+        continue;
+      }
+      const alone = singleEntryBound(this.entryName, Buffer.byteLength(this.formatter!.header) + Buffer.byteLength(lines[i]));
+      if (alone > maxBytes) {
+        // Not even an empty batch could hold this record: reject it rather than split forever.
+        tooLarge.push(i);
+        i++;
+        continue;
+      }
+      await this.closeBatch();
+    }
+    return tooLarge;
+  }
+
+  async endModel(): Promise<void> {
+    if (this.batch?.entry) await this.closeEntry(this.batch);
+    this.model = undefined;
+  }
+
+  /**
+   * Closes the last batch, then gives every batch its final name. Until now
+   * all of them carried temporary names, so a run that dies part-way leaves
+   * no batch that looks like finished output.
+   */
+  async finish(): Promise<BatchInfo[]> {
+    if (this.batch) await this.closeBatch();
+    for (const { tmpPath, finalPath } of this.closed) {
+      await rename(tmpPath, finalPath);
+      this.temporaries.delete(tmpPath);
+    }
+    return this.closed.map((c) => c.info);
+  }
+
+  async abort(): Promise<void> {
+    const batch = this.batch;
+    this.batch = undefined;
+    if (batch) {
+      batch.entry?.source.destroy();
+      batch.archive.destroy();
+      await batch.done.catch(() => undefined);
+      // The file may still be opening; remove it only once it is closed.
+      if (!batch.file.closed) await new Promise<void>((resolve) => batch.file.once('close', () => resolve()));
+    }
+    await Promise.all([...this.temporaries].map((path) => rm(path, { force: true })));
+    this.temporaries.clear();
+  }
+
+  /** Upper bound of the archive's final size if it were closed now. */
+  private bound(batch: OpenBatch): number {
+    let bytes = batch.closedBytes + batch.centralBytes + END_OF_CENTRAL_DIRECTORY;
+    const entry = batch.entry;
+    if (entry) {
+      bytes += LOCAL_HEADER + entry.name.length + DATA_DESCRIPTOR + FINISH_BLOCK;
+      bytes += (entry.source.compressor?.compressedSize ?? 0) + deflateBound(entry.unsettled);
+    }
+    return bytes;
+  }
+
+  private fits(batch: OpenBatch, extra: number): boolean {
+    return this.bound(batch) + extra <= this.options.maxBytes;
+  }
+
+  private openBatch(): OpenBatch {
+    const index = this.nextIndex++;
+    const finalPath = join(this.options.outDir, batchFileName(index, 'zip'));
+    const tmpPath = temporaryPath(finalPath);
+    this.temporaries.add(tmpPath);
+    const archive = new ZipArchive({
+      zlib: { level: this.options.level, chunkSize: 1 << 20 },
+      highWaterMark: 1 << 20,
+    });
+    const hash = createHash('sha256');
+    const hasher = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    const file = createWriteStream(tmpPath, { highWaterMark: 1 << 20 });
+    const batch: OpenBatch = {
+      file,
+      index,
+      finalPath,
+      tmpPath,
+      archive,
+      hash,
+      failure: undefined,
+      done: Promise.resolve(),
+      closedBytes: 0,
+      centralBytes: 0,
+      records: 0,
+      entries: [],
+      entry: undefined,
+    };
+    batch.done = pipeline(archive, hasher, file);
+    batch.done.catch((error: Error) => {
+      batch.failure = error;
+    });
+    archive.on('warning', (error: Error) => {
+      batch.failure ??= error;
+    });
+    this.batch = batch;
+    return batch;
+  }
+
+  private async openEntry(batch: OpenBatch): Promise<OpenEntry> {
+    const name = this.entryName;
+    const source = new EntrySource();
+    const info: BatchEntryInfo = { name, model: this.model!.name, records: 0 };
+    const entry: OpenEntry = { name, info, source, unsettled: 0 };
+    batch.entry = entry;
+    batch.entries.push(info);
+    batch.centralBytes += CENTRAL_HEADER + name.length;
+    batch.archive.append(source, { name, date: ENTRY_DATE });
+    const header = this.formatter!.header;
+    if (header.length > 0) await this.writeToEntry(batch, entry, header, Buffer.byteLength(header), 0);
+    return entry;
+  }
+
+  private async writeToEntry(batch: OpenBatch, entry: OpenEntry, text: string, bytes: number, records: number): Promise<void> {
+    if (batch.failure) throw batch.failure;
+    entry.unsettled += bytes;
+    entry.info.records += records;
+    batch.records += records;
+    if (!entry.source.write(text)) await this.whileOpen(batch, once(entry.source, 'drain'));
+  }
+
+  /** Waits for `promise` unless the archive fails first. */
+  private async whileOpen<T>(batch: OpenBatch, promise: Promise<T>): Promise<T> {
+    const failed = batch.done.then(() => new Promise<never>(() => undefined));
+    return Promise.race([promise, failed]);
+  }
+
+  /** Makes the bound exact: every byte written has reached zlib and been flushed out. */
+  private async settle(entry: OpenEntry): Promise<void> {
+    if (entry.unsettled === 0) return;
+    const batch = this.batch!;
+    while (!entry.source.drainedToCompressor) {
+      if (batch.failure) throw batch.failure;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await this.whileOpen(
+      batch,
+      new Promise<void>((resolve) => entry.source.compressor!.flush(zlibConstants.Z_SYNC_FLUSH, resolve)),
+    );
+    entry.unsettled = 0;
+  }
+
+  private async closeEntry(batch: OpenBatch): Promise<void> {
+    const entry = batch.entry!;
+    const ended = once(batch.archive, 'entry');
+    entry.source.end();
+    await this.whileOpen(batch, ended);
+    batch.closedBytes +=
+      LOCAL_HEADER + entry.name.length + DATA_DESCRIPTOR + FINISH_BLOCK + (entry.source.compressor?.compressedSize ?? 0);
+    batch.entry = undefined;
+  }
+
+  private async closeBatch(): Promise<void> {
+    const batch = this.batch!;
+    if (batch.entry) await this.closeEntry(batch);
+    this.batch = undefined;
+    await batch.archive.finalize();
+    await batch.done;
+    const { size } = await stat(batch.tmpPath);
+    if (size > this.options.maxBytes) {
+      throw new Error(`internal: ${batch.finalPath} is ${size} bytes, over the ${this.options.maxBytes}-byte limit`);
+    }
+    this.closed.push({
+      tmpPath: batch.tmpPath,
+      finalPath: batch.finalPath,
+      info: {
+        file: batchFileName(batch.index, 'zip'),
+        bytes: size,
+        sha256: batch.hash.digest('hex'),
+        records: batch.records,
+        entries: batch.entries,
+      },
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import type { Problem } from '../validate/problems.js';
+
+export type InputFormat = 'csv' | 'ndjson' | 'json';
+
+/** A problem tied to the physical line where its record starts. */
+export interface LocatedProblem extends Problem {
+  line: number;
+}
+
+/** Records are plain objects in JSON inputs; their number tokens may be exact-number markers. */
+export type JsonRecord = Record<string, unknown>;
+
+/**
+ * The unit that flows between stages: a batch of records with the line each
+ * one starts on, plus the records that could not be parsed at all. Batches
+ * follow input chunks (about 1 MiB), so stream hops are paid per batch.
+ */
+export type SourceBatch =
+  | { kind: 'rows'; rows: string[][]; lines: number[]; problems: LocatedProblem[] }
+  | { kind: 'objects'; objects: JsonRecord[]; lines: number[]; problems: LocatedProblem[] };

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JsonArrayEngine, NdjsonEngine } from '../../src/sources/json-engine.js';
+import { isNumberMark, numberText, toJsonText } from '../../src/sources/json-number.js';
+
+function run(engine: NdjsonEngine | JsonArrayEngine, text: string, chunk = text.length) {
+  for (let i = 0; i < text.length; i += chunk) engine.push(text.slice(i, i + chunk));
+  engine.end();
+  return engine.take();
+}
+
+describe('NdjsonEngine', () => {
+  it('parses one object per line with its line number, skipping blank lines and CRLF', () => {
+    const out = run(new NdjsonEngine({ maxRecordChars: 1000 }), '{"a":1}\r\n\r\n  \n{"a":2}\n{"a":3}');
+    assert.deepEqual(out.objects, [{ a: 1 }, { a: 2 }, { a: 3 }]);
+    assert.deepEqual(out.lines, [1, 4, 5]);
+  });
+  it('rejects garbage lines and non-objects, and goes on', () => {
+    const out = run(new NdjsonEngine({ maxRecordChars: 1000 }), 'garbage\n[1]\n{"ok":true}\n{"cut":\n', 3);
+    assert.deepEqual(out.objects, [{ ok: true }]);
+    assert.deepEqual(out.problems.map((p) => [p.line, p.code]), [[1, 'MALFORMED'], [2, 'MALFORMED'], [4, 'MALFORMED']]);
+  });
+  it('keeps numbers a double cannot hold exactly', () => {
+    const out = run(new NdjsonEngine({ maxRecordChars: 1000 }), '{"amount":12345678901234567.89,"x":"t","n":[1.50]}\n');
+    const record = out.objects[0];
+    assert.ok(isNumberMark(record.amount));
+    assert.equal(numberText(record.amount as string), '12345678901234567.89');
+    assert.equal(toJsonText(record.n), '[1.50]');
+  });
+});
+
+describe('JsonArrayEngine', () => {
+  it('cuts elements out of an array and reports where each starts', () => {
+    const text = '[\n  {"a": "x,]}"},\n  {"b": {"c": [1, 2]}\n  },\n{"d":"\\"quoted\\""}\n]\n';
+    for (const chunk of [text.length, 1, 4]) {
+      const engine = new JsonArrayEngine({ maxRecordChars: 1000 });
+      const out = run(engine, text, chunk);
+      assert.deepEqual(out.objects, [{ a: 'x,]}' }, { b: { c: [1, 2] } }, { d: '"quoted"' }]);
+      assert.deepEqual(out.lines, [2, 3, 5]);
+      assert.equal(engine.fatal, undefined);
+    }
+  });
+  it('rejects scalar elements and reports a missing closing bracket as fatal', () => {
+    const engine = new JsonArrayEngine({ maxRecordChars: 1000 });
+    const out = run(engine, '[{"a":1}, 42, {"b":2}');
+    assert.deepEqual(out.objects, [{ a: 1 }, { b: 2 }]);
+    assert.equal(out.problems.length, 1);
+    assert.match(engine.fatal ?? '', /not closed/);
+  });
+  it('says when the file holds no array', () => {
+    const engine = new JsonArrayEngine({ maxRecordChars: 1000 });
+    run(engine, '{"a":1}');
+    assert.match(engine.fatal ?? '', /expected a JSON array/);
+  });
+});
