@@ -92,7 +92,7 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
     inputs.push({ ...file, columns, header, bytes });
   }
   if (errors.length > 0) {
-    throw new DataError('FILE_INVALID', `cannot read these inputs:\n  ${errors.join('\n  ')}`);
+    throw new DataError('FILE_INVALID', `cannot read ${errors.length === 1 ? 'an input' : `${errors.length} inputs`}: ${errors.join('; ')}`);
   }
   inputs.sort((a, b) => a.model.order - b.model.order);
   const outputColumns = new Map<Model, Field[]>();
