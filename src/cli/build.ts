@@ -32,6 +32,8 @@ options:
   --full                    mark the batches as a full sync (isFullSync)
   --app-enrollment-id UUID  app enrollment the batches belong to
   --entry-format csv|jsonl  entry format inside the ZIP (default: csv)
+  --format zip|batch-json   zip: batch-0001.zip, ... (default); batch-json:
+                            batch-0001.json, ... BatchSyncModel documents
   --level 0-9               deflate level (default: 6)
   --delimiter C             CSV field delimiter (default: ",", or a "sep=" line)
   --encoding utf-8|latin1   text encoding of the inputs (default: utf-8)
@@ -56,6 +58,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     full: { type: 'boolean' },
     'app-enrollment-id': { type: 'string' },
     'entry-format': { type: 'string' },
+    format: { type: 'string' },
     level: { type: 'string' },
     delimiter: { type: 'string' },
     encoding: { type: 'string' },
@@ -84,6 +87,9 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
   if (values.delimiter !== undefined && [...values.delimiter].length !== 1) {
     throw new UsageError('--delimiter takes a single character');
   }
+  if (values.format === 'batch-json' && values['entry-format'] === 'csv') {
+    throw new UsageError('--format batch-json writes JSON documents; --entry-format csv does not apply');
+  }
   const options: BuildOptions = {
     inputs: positionals,
     explicit,
@@ -97,6 +103,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     isFullSync: values.full ?? false,
     appEnrollmentId,
     entryFormat: choiceOption(values['entry-format'], '--entry-format', ['csv', 'jsonl'] as const),
+    format: choiceOption(values.format, '--format', ['zip', 'batch-json'] as const),
     level: integerOption(values.level, '--level', 0, 9),
     delimiter: values.delimiter,
     encoding: choiceOption(values.encoding, '--encoding', ['utf-8', 'latin1'] as const),

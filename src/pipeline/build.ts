@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import type { Field, Model } from '../schema/index.js';
 import { formatterFor, type EntryFormat, type LineFormatter } from '../sinks/format.js';
+import { BatchJsonWriter } from '../sinks/batch-json.js';
 import type { BatchInfo, BatchSink } from '../sinks/types.js';
 import { ZipBatchWriter } from '../sinks/zip-batches.js';
 import { csvBatches } from '../sources/csv.js';
@@ -37,6 +38,8 @@ export interface BuildOptions {
   isFullSync?: boolean;
   appEnrollmentId?: string;
   entryFormat?: EntryFormat;
+  /** zip (default): Upload Sync File archives; batch-json: BatchSyncModel documents. */
+  format?: OutputFormat;
   level?: number;
   delimiter?: string;
   encoding?: 'utf-8' | 'latin1';
@@ -67,6 +70,8 @@ export interface BuildResult {
   manifestFile: string | undefined;
   manifest: Manifest | undefined;
 }
+
+export type OutputFormat = 'zip' | 'batch-json';
 
 export const DEFAULT_MAX_BATCH_BYTES = 50_000_000;
 export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
@@ -108,20 +113,19 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   await mkdir(options.outDir, { recursive: true });
   const rejectsFile = join(options.outDir, REJECTS_FILE);
   const report = new ReportWriter(rejectsFile);
+  const limits = { outDir: options.outDir, maxBytes: options.maxBatchBytes, maxRecords: options.maxBatchRecords ?? 0 };
   const sink: BatchSink = options.validateOnly
     ? new DiscardSink()
-    : new ZipBatchWriter({
-        outDir: options.outDir,
-        maxBytes: options.maxBatchBytes,
-        maxRecords: options.maxBatchRecords ?? 0,
-        level: options.level ?? 6,
-      });
+    : options.format === 'batch-json'
+      ? new BatchJsonWriter({ ...limits, isFullSync: options.isFullSync ?? false, appEnrollmentId: options.appEnrollmentId ?? null })
+      : new ZipBatchWriter({ ...limits, level: options.level ?? 6 });
   const counter = new Counter();
   const inputs: InputSummary[] = [];
   const bytesTotal = plan.inputs.reduce((sum, i) => sum + i.bytes, 0);
   let bytesRead = 0;
   let batchesSoFar = 0;
-  const entryFormat = options.entryFormat ?? 'csv';
+  // BatchSyncModel arrays hold the same objects as JSONL entries.
+  const entryFormat = options.format === 'batch-json' ? 'jsonl' : (options.entryFormat ?? 'csv');
   const warnings = [...plan.warnings];
 
   /** Rejects still allowed before the run stops for data; Infinity when it never does. */
