@@ -22,6 +22,8 @@ suffix are ignored.
 options:
   --out DIR                 output folder (default: out)
   --input MODEL=PATH        read PATH as MODEL whatever its name (repeatable)
+  --mapping FILE            map source columns and values to SyncModel fields
+                            (see "sagesync mapping --help")
   --on-invalid skip|fail    skip: reject bad records and go on (default)
                             fail: stop at the first bad record
   --max-errors N            stop once N records were rejected
@@ -50,6 +52,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
   const { values, positionals } = parsingArgs(() => parseArgs({ args: argv, allowPositionals: true, options: {
     out: { type: 'string' },
     input: { type: 'string', multiple: true },
+    mapping: { type: 'string' },
     'on-invalid': { type: 'string' },
     'max-errors': { type: 'string' },
     'max-batch-bytes': { type: 'string' },
@@ -93,6 +96,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
   const options: BuildOptions = {
     inputs: positionals,
     explicit,
+    mapping: values.mapping,
     outDir: values.out ?? (validateOnly ? '.' : 'out'),
     validateOnly,
     onInvalid: choiceOption(values['on-invalid'], '--on-invalid', ['skip', 'fail'] as const) ?? 'skip',

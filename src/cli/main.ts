@@ -2,12 +2,14 @@ import { SageSyncError } from '../errors.js';
 import { StoppedForData } from '../pipeline/build.js';
 import { accountingLine, countsTable } from './summary.js';
 import { buildCommand } from './build.js';
+import { mappingCommand } from './mapping.js';
 
 const HELP = `usage: sagesync <command> [options]
 
 commands:
   build <inputs>...      validate ERP exports and write upload batches
   validate <inputs>...   run the same checks; write only rejects.csv
+  mapping --schema       print the JSON Schema of mapping files
 
 "sagesync <command> --help" describes a command's options.`;
 
@@ -20,6 +22,8 @@ export async function main(argv: string[]): Promise<number> {
         return await buildCommand(rest, false);
       case 'validate':
         return await buildCommand(rest, true);
+      case 'mapping':
+        return await mappingCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -16,10 +16,13 @@ import { jsonBatches } from '../sources/json.js';
 import { readText } from '../sources/read.js';
 import type { SourceBatch } from '../sources/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { loadMapping } from '../mapping/load.js';
+import { compileMappedObjectValidator, compileMappedRowValidator, type MappedBatch } from '../mapping/validator.js';
 import { compileObjectValidator, compileRowValidator, type BatchValidator, type Reject, type ValidatedBatch } from '../validate/compile.js';
 import { problem } from '../validate/problems.js';
 import { Counter, type Counts, type Tally } from './counts.js';
 import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
+import { NestedRecords } from './nested.js';
 import { planInputs, type PlannedInput } from './plan.js';
 import { ReportWriter } from './report.js';
 
@@ -44,6 +47,8 @@ export interface BuildOptions {
   delimiter?: string;
   encoding?: 'utf-8' | 'latin1';
   signal?: AbortSignal;
+  /** A mapping file: source columns and values -> SyncModel fields. */
+  mapping?: string;
   /** Called after every batch of records, for progress displays. */
   onProgress?: (progress: Progress) => void;
 }
@@ -109,6 +114,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     explicit: options.explicit ?? [],
     delimiter: options.delimiter,
     maxRecordChars,
+    mapping: options.mapping === undefined ? undefined : await loadMapping(options.mapping),
   });
   await mkdir(options.outDir, { recursive: true });
   const rejectsFile = join(options.outDir, REJECTS_FILE);
@@ -135,11 +141,29 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     return Infinity;
   };
 
+  const formatters = new Map([...plan.outputColumns].map(([model, columns]) => [model, formatterFor(entryFormat, columns)]));
+  const nested = new NestedRecords({ dir: options.outDir, report, counter, inputs, formatters, maxBatchBytes: options.maxBatchBytes });
+
+  function stop(path: string, at: Reject): never {
+    const where = `${path}:${at.line} ${at.problems[0].field} ${at.problems[0].code}: ${at.problems[0].reason}`;
+    const why =
+      options.onInvalid === 'fail'
+        ? 'stopped at the first invalid record (--on-invalid fail)'
+        : `stopped after ${counter.total.rejected} rejected records (--max-errors ${options.maxErrors})`;
+    throw new StoppedForData(`${why}: ${where}`, counter.snapshot(), rejectsFile);
+  }
+
+  function objectValidator(input: PlannedInput, columns: Field[]): BatchValidator {
+    if (!input.mapped) return compileObjectValidator(input.model, columns, input.columns.fields);
+    const mapped = { model: input.model, outputColumns: columns, entry: input.mapped.entry, byName: input.columns.fields };
+    const children = input.mapped.nested.map((n) => ({ nested: n.nested, outputColumns: plan.outputColumns.get(n.nested.model)!, byName: n.columns.fields }));
+    return compileMappedObjectValidator(mapped, children);
+  }
+
   async function processFile(input: PlannedInput, columns: Field[], formatter: LineFormatter): Promise<void> {
     const tally: InputSummary = { file: input.path, model: input.model.name, format: input.format, read: 0, written: 0, rejected: 0 };
     inputs.push(tally);
-    let validate: BatchValidator | undefined =
-      input.format === 'csv' ? undefined : compileObjectValidator(input.model, columns, input.columns.fields);
+    let validate: BatchValidator | undefined = input.format === 'csv' ? undefined : objectValidator(input, columns);
     const texts = readText(input, {
       ...readOptions,
       onBytes: (n) => {
@@ -149,7 +173,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     const batches: AsyncIterable<SourceBatch> =
       input.format === 'csv'
         ? csvBatches(texts, { delimiter: options.delimiter, maxRecordChars }, (header) => {
-            validate = compileRowValidator(input.model, columns, header.names, input.columns.fields);
+            validate = input.mapped
+              ? compileMappedRowValidator({ model: input.model, outputColumns: columns, entry: input.mapped.entry, byName: input.columns.fields }, header.names)
+              : compileRowValidator(input.model, columns, header.names, input.columns.fields);
           })
         : jsonBatches(texts, input.format, input.path, { maxRecordChars });
     // Each stage is an async generator pulling from the one before, so a
@@ -180,13 +206,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
         tally.written += written;
         tally.rejected += result.rejects.length;
         await report.flush();
-        if (stopAt) {
-          const where = `${input.path}:${stopAt.line} ${stopAt.problems[0].field} ${stopAt.problems[0].code}: ${stopAt.problems[0].reason}`;
-          const why =
-            options.onInvalid === 'fail'
-              ? 'stopped at the first invalid record (--on-invalid fail)'
-              : `stopped after ${counter.total.rejected} rejected records (--max-errors ${options.maxErrors})`;
-          throw new StoppedForData(`${why}: ${where}`, counter.snapshot(), rejectsFile);
+        if (stopAt) stop(input.path, stopAt);
+        if ('children' in result) {
+          const childRejects = await nested.spill(input.path, input.format, (result as MappedBatch).children);
+          if (childRejects.length > 0 && allowance() <= 0) stop(input.path, childRejects[0]);
         }
         options.onProgress?.({ counts: counter.total, bytesRead, bytesTotal, batches: batchesSoFar });
       }
@@ -197,16 +220,18 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   let batches: BatchInfo[];
   try {
     for (const [model, columns] of plan.outputColumns) {
-      const formatter = formatterFor(entryFormat, columns);
+      const formatter = formatters.get(model)!;
       sink.beginModel(model, formatter);
       for (const input of plan.inputs) {
         if (input.model === model) await processFile(input, columns, formatter);
       }
+      await nested.write(model, sink);
       await sink.endModel();
     }
     batches = await sink.finish();
     await report.close();
   } catch (error) {
+    await nested.discard();
     await sink.abort();
     if (error instanceof StoppedForData) await report.close();
     else await report.discard();

@@ -4,7 +4,7 @@
 // stops before it writes anything.
 
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { ALL_MODELS, type Field, type Model } from '../schema/index.js';
 import { csvBatches, type CsvHeader } from '../sources/csv.js';
@@ -12,12 +12,16 @@ import { detectInput, isInputFileName, type InputFile } from '../sources/detect.
 import { scanJsonKeys } from '../sources/json.js';
 import { readText, type ReadOptions } from '../sources/read.js';
 import { resolveColumns, type ColumnResolution } from '../validate/columns.js';
+import type { Mapping } from '../mapping/load.js';
+import { entryFor, mappedFields, mappedModel, planMapped, type MappedPlan } from '../mapping/plan.js';
 
 export interface PlannedInput extends InputFile {
   columns: ColumnResolution;
   /** CSV only: the header as read. */
   header?: CsvHeader;
   bytes: number;
+  /** The mapping entry that applies to this input, if any. */
+  mapped?: MappedPlan;
 }
 
 export interface Plan {
@@ -33,6 +37,7 @@ export interface PlanOptions extends ReadOptions {
   explicit: { path: string; model: Model }[];
   delimiter?: string;
   maxRecordChars: number;
+  mapping?: Mapping;
 }
 
 async function expand(path: string): Promise<string[]> {
@@ -61,8 +66,12 @@ async function readHeader(file: InputFile, options: PlanOptions): Promise<CsvHea
 
 export async function planInputs(paths: readonly string[], options: PlanOptions): Promise<Plan> {
   const found: InputFile[] = [];
+  // A mapping file kept beside the exports is not an input.
+  const mappingFile = options.mapping && resolve(options.mapping.file);
   for (const path of paths) {
-    for (const file of await expand(path)) found.push(detectInput(file));
+    for (const file of await expand(path)) {
+      if (resolve(file) !== mappingFile) found.push(detectInput(file, mappedModel(options.mapping, file)));
+    }
   }
   for (const { path, model } of options.explicit) {
     for (const file of await expand(path)) found.push(detectInput(file, model));
@@ -80,26 +89,40 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
     const bytes = (await stat(file.path)).size;
     let columns: ColumnResolution;
     let header: CsvHeader | undefined;
+    let mapped: MappedPlan | undefined;
+    const entry = entryFor(options.mapping, file.path, file.model);
     if (file.format === 'csv') {
       header = await readHeader(file, options);
-      columns = resolveColumns(file.model, header?.names ?? [], 'header');
+      if (entry) ({ columns, mapped } = planMapped(entry, file.path, file.format, header?.names ?? []));
+      else columns = resolveColumns(file.model, header?.names ?? [], 'header');
       if (!header) columns.errors.length = 0;
     } else {
-      columns = resolveColumns(file.model, await scanJsonKeys(readText(file, options)), 'keys');
+      const keys = await scanJsonKeys(readText(file, options));
+      if (entry) ({ columns, mapped } = planMapped(entry, file.path, file.format, [...keys]));
+      else columns = resolveColumns(file.model, keys, 'keys');
     }
     for (const w of columns.warnings) warnings.push(`${file.path}: ${w}`);
     for (const e of columns.errors) errors.push(`${file.path}: ${e}`);
-    inputs.push({ ...file, columns, header, bytes });
+    inputs.push({ ...file, columns, header, bytes, mapped });
   }
   if (errors.length > 0) {
     throw new DataError('FILE_INVALID', `cannot read ${errors.length === 1 ? 'an input' : `${errors.length} inputs`}: ${errors.join('; ')}`);
   }
   inputs.sort((a, b) => a.model.order - b.model.order);
   const outputColumns = new Map<Model, Field[]>();
+  const supplied = new Map<Model, Set<Field>>();
+  const supply = (model: Model, fields: Iterable<Field>): void => {
+    const used = supplied.get(model) ?? new Set<Field>();
+    for (const f of fields) used.add(f);
+    supplied.set(model, used);
+  };
+  for (const input of inputs) {
+    supply(input.model, input.columns.fields.values());
+    for (const [model, fields] of input.mapped ? mappedFields(input.mapped) : []) supply(model, fields);
+  }
   for (const model of ALL_MODELS) {
-    const used = new Set<Field>();
-    for (const input of inputs) if (input.model === model) for (const f of input.columns.fields.values()) used.add(f);
-    if (inputs.some((i) => i.model === model)) outputColumns.set(model, model.fields.filter((f) => used.has(f)));
+    const used = supplied.get(model);
+    if (used) outputColumns.set(model, model.fields.filter((f) => used.has(f)));
   }
   return { inputs, outputColumns, warnings };
 }

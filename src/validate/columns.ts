@@ -15,7 +15,13 @@ export interface ColumnResolution {
  * accepted with a warning; anything else is ignored with a warning, because
  * the upload must never carry a column the contract does not define.
  */
-export function resolveColumns(model: Model, names: Iterable<string>, kind: 'header' | 'keys'): ColumnResolution {
+export function resolveColumns(
+  model: Model,
+  names: Iterable<string>,
+  kind: 'header' | 'keys',
+  /** Fields a mapping file already supplies: a column of the same name is ignored. */
+  supplied?: ReadonlySet<Field>,
+): ColumnResolution {
   const loose = new Map(model.fields.map((f) => [looseName(f.name), f]));
   const fields = new Map<string, Field>();
   const claimedBy = new Map<Field, string>();
@@ -35,7 +41,7 @@ export function resolveColumns(model: Model, names: Iterable<string>, kind: 'hea
       // JSON keys are only candidates (nested keys match too); the validator reports the real ones.
       if (field && kind === 'header') warnings.push(`column "${name}" read as "${field.name}"`);
     }
-    if (!field) {
+    if (!field || supplied?.has(field)) {
       ignored.push(name);
       continue;
     }
@@ -55,7 +61,7 @@ export function resolveColumns(model: Model, names: Iterable<string>, kind: 'hea
     warnings.push(`ignored columns that ${model.name} does not define: ${ignored.slice(0, 20).join(', ')}${ignored.length > 20 ? ', …' : ''}`);
   }
   if (kind === 'header') {
-    const missing = model.fields.filter((f) => f.mustBePresent && !claimedBy.has(f)).map((f) => f.name);
+    const missing = model.fields.filter((f) => f.mustBePresent && !claimedBy.has(f) && !supplied?.has(f)).map((f) => f.name);
     if (missing.length > 0) errors.push(`required column${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}`);
   }
   return { fields, warnings, errors };

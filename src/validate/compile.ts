@@ -117,7 +117,7 @@ export function compileRowValidator(
 }
 
 /** Text of a JSON scalar for a field, or a problem for a value of the wrong kind. */
-function jsonText(column: CompiledColumn, value: unknown): string | Problem {
+export function jsonText(column: { field: Field }, value: unknown): string | Problem {
   switch (typeof value) {
     case 'string':
       return isNumberMark(value) ? numberText(value) : value;
