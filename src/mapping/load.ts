@@ -145,9 +145,11 @@ function compileRule(field: Field, source: string | undefined, spec: FieldSpec, 
   if (field.type === 'datetime') {
     const format = spec.format ?? entry.dateFormat;
     const timezone = setting('timezone');
-    const formatAt = spec.format !== undefined ? `${at}.format` : `${at.replace(/\.fields\..*$/, '')}.dateFormat`;
+    // Each setting alone first, so a mistake names its own path; entry-wide ones were checked with the entry.
+    if (spec.format !== undefined) compiled(`${at}.format`, () => dateTransform(spec.format!, undefined));
+    if (spec.timezone !== undefined) compiled(`${at}.timezone`, () => dateTransform('iso', spec.timezone));
     if (format !== undefined || timezone !== undefined) {
-      transforms.push(compiled(spec.timezone !== undefined || format === undefined ? `${at}.timezone` : formatAt, () => dateTransform(format ?? 'iso', timezone)));
+      transforms.push(dateTransform(format ?? 'iso', timezone));
       if (format !== undefined) declared = format === 'excel' ? 'an Excel serial date (1900 date system)' : `in the declared format ${format}`;
     }
   } else if (field.type === 'decimal' && setting('decimal')) {
@@ -155,7 +157,7 @@ function compileRule(field: Field, source: string | undefined, spec: FieldSpec, 
     transforms.push(compiled(`${at}.decimal`, () => decimalTransform(decimal)));
     declared = `a decimal as declared (point "${decimal.decimalSeparator ?? '.'}", grouping "${decimal.groupSeparator ?? ''}")`;
   } else if (field.type === 'boolean' && setting('booleans')) {
-    transforms.push(booleanTransform(setting('booleans')!));
+    transforms.push(compiled(`${at}.booleans`, () => booleanTransform(setting('booleans')!)));
   }
   const check = converterFor(field);
   let convert: Converter | null = check;
@@ -191,7 +193,8 @@ function compileRule(field: Field, source: string | undefined, spec: FieldSpec, 
     const value = spec[key];
     if (value === undefined) return undefined;
     const text = String(value);
-    const converted = convert === null ? text : convert(text);
+    // Written either as the source writes values or in the contract's own form.
+    const converted = convert === null ? text : (convert(text) ?? check?.(text));
     if (converted === undefined) throw mistake(`${at}.${key}`, explainValue(text).reason);
     return converted;
   };
@@ -201,6 +204,11 @@ function compileRule(field: Field, source: string | undefined, spec: FieldSpec, 
 }
 
 function compileEntry(spec: EntrySpec, model: Model, at: string): EntryMapping {
+  // Entry-wide settings are checked here, so their mistakes name the entry's own path.
+  if (spec.decimal) compiled(`${at}.decimal`, () => decimalTransform(spec.decimal!));
+  if (spec.booleans) compiled(`${at}.booleans`, () => booleanTransform(spec.booleans!));
+  if (spec.timezone !== undefined) compiled(`${at}.timezone`, () => dateTransform('iso', spec.timezone));
+  if (spec.dateFormat !== undefined) compiled(`${at}.dateFormat`, () => dateTransform(spec.dateFormat!, undefined));
   const rules: FieldRule[] = [];
   for (const [name, value] of Object.entries(spec.fields ?? {})) {
     const fieldAt = pathOf(`${at}.fields`, name);
