@@ -3,6 +3,7 @@ import { StoppedForData } from '../pipeline/build.js';
 import { accountingLine, countsTable } from './summary.js';
 import { buildCommand } from './build.js';
 import { mappingCommand } from './mapping.js';
+import { protoText } from '../schema/proto.js';
 
 const HELP = `usage: sagesync <command> [options]
 
@@ -10,6 +11,7 @@ commands:
   build <inputs>...      validate ERP exports and write upload batches
   validate <inputs>...   run the same checks; write only rejects.csv
   mapping --schema       print the JSON Schema of mapping files
+  proto                  print the .proto of the sync models (protobuf inputs)
 
 "sagesync <command> --help" describes a command's options.`;
 
@@ -24,6 +26,9 @@ export async function main(argv: string[]): Promise<number> {
         return await buildCommand(rest, true);
       case 'mapping':
         return await mappingCommand(rest);
+      case 'proto':
+        process.stdout.write(protoText());
+        return 0;
       case undefined:
       case 'help':
       case '--help':

@@ -13,7 +13,8 @@ import type { BatchInfo, BatchSink } from '../sinks/types.js';
 import { ZipBatchWriter } from '../sinks/zip-batches.js';
 import { csvBatches } from '../sources/csv.js';
 import { jsonBatches } from '../sources/json.js';
-import { readText } from '../sources/read.js';
+import { protobufBatches } from '../sources/protobuf.js';
+import { readBytes, readText } from '../sources/read.js';
 import type { SourceBatch } from '../sources/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { loadMapping } from '../mapping/load.js';
@@ -164,20 +165,23 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     const tally: InputSummary = { file: input.path, model: input.model.name, format: input.format, read: 0, written: 0, rejected: 0 };
     inputs.push(tally);
     let validate: BatchValidator | undefined = input.format === 'csv' ? undefined : objectValidator(input, columns);
-    const texts = readText(input, {
+    const fileReadOptions = {
       ...readOptions,
-      onBytes: (n) => {
+      onBytes: (n: number) => {
         bytesRead += n;
       },
-    });
+    };
+    const texts = input.format === 'protobuf' ? undefined : readText(input, fileReadOptions);
     const batches: AsyncIterable<SourceBatch> =
-      input.format === 'csv'
-        ? csvBatches(texts, { delimiter: options.delimiter, maxRecordChars }, (header) => {
+      input.format === 'protobuf'
+        ? protobufBatches(readBytes(input, fileReadOptions), input.model, { maxRecordBytes: maxRecordChars })
+        : input.format === 'csv'
+        ? csvBatches(texts!, { delimiter: options.delimiter, maxRecordChars }, (header) => {
             validate = input.mapped
               ? compileMappedRowValidator({ model: input.model, outputColumns: columns, entry: input.mapped.entry, byName: input.columns.fields }, header.names)
               : compileRowValidator(input.model, columns, header.names, input.columns.fields);
           })
-        : jsonBatches(texts, input.format, input.path, { maxRecordChars });
+        : jsonBatches(texts!, input.format, input.path, { maxRecordChars });
     // Each stage is an async generator pulling from the one before, so a
     // slow sink holds back parsing and reading: backpressure end to end.
     for await (const batch of batches) {

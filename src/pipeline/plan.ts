@@ -10,7 +10,8 @@ import { ALL_MODELS, type Field, type Model } from '../schema/index.js';
 import { csvBatches, type CsvHeader } from '../sources/csv.js';
 import { detectInput, isInputFileName, type InputFile } from '../sources/detect.js';
 import { scanJsonKeys } from '../sources/json.js';
-import { readText, type ReadOptions } from '../sources/read.js';
+import { scanProtobufKeys } from '../sources/protobuf.js';
+import { readBytes, readText, type ReadOptions } from '../sources/read.js';
 import { resolveColumns, type ColumnResolution } from '../validate/columns.js';
 import type { Mapping } from '../mapping/load.js';
 import { entryFor, mappedFields, mappedModel, planMapped, type MappedPlan } from '../mapping/plan.js';
@@ -77,7 +78,7 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
     for (const file of await expand(path)) found.push(detectInput(file, model));
   }
   if (found.length === 0) {
-    throw new UsageError('no input files: give CSV, NDJSON/JSONL or JSON exports, or folders that hold them');
+    throw new UsageError('no input files: give CSV, NDJSON/JSONL, JSON or protobuf exports, or folders that hold them');
   }
   const seen = new Set<string>();
   const warnings: string[] = [];
@@ -97,7 +98,10 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
       else columns = resolveColumns(file.model, header?.names ?? [], 'header');
       if (!header) columns.errors.length = 0;
     } else {
-      const keys = await scanJsonKeys(readText(file, options));
+      const keys =
+        file.format === 'protobuf'
+          ? await scanProtobufKeys(readBytes(file, options), file.model, { maxRecordBytes: options.maxRecordChars })
+          : await scanJsonKeys(readText(file, options));
       if (entry) ({ columns, mapped } = planMapped(entry, file.path, file.format, [...keys]));
       else columns = resolveColumns(file.model, keys, 'keys');
     }

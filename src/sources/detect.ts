@@ -9,6 +9,8 @@ const FORMATS: Record<string, InputFormat> = {
   ndjson: 'ndjson',
   jsonl: 'ndjson',
   json: 'json',
+  pb: 'protobuf',
+  binpb: 'protobuf',
 };
 
 export interface InputFile {
@@ -36,7 +38,7 @@ export function isInputFileName(path: string): boolean {
 export function detectInput(path: string, modelOverride?: Model): InputFile {
   const { stem, format, gzip } = describeFileName(path);
   if (!format) {
-    throw new UsageError(`${path}: unknown input format; use .csv, .ndjson/.jsonl or .json (optionally .gz)`);
+    throw new UsageError(`${path}: unknown input format; use .csv, .ndjson/.jsonl, .json or .pb/.binpb (optionally .gz)`);
   }
   const model = modelOverride ?? modelForName(stem);
   if (!model) {

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { DataError } from '../errors.js';
 import { decodeText } from './decode.js';
 import type { InputFile } from './detect.js';
 
@@ -13,14 +14,30 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-/** The file's text, decoded chunk by chunk; never the whole file at once. */
-export function readText(file: InputFile, options: ReadOptions = {}): AsyncGenerator<string> {
+/** The file's bytes, gunzipped when it is .gz, chunk by chunk. */
+export function readBytes(file: InputFile, options: ReadOptions = {}): AsyncIterable<Buffer> {
   const raw = createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES, signal: options.signal });
   if (options.onBytes) {
     const onBytes = options.onBytes;
     raw.on('data', (chunk) => onBytes(chunk.length));
   }
-  const bytes = file.gzip ? raw.pipe(createGunzip({ chunkSize: READ_CHUNK_BYTES })) : raw;
-  if (file.gzip) raw.on('error', (error) => bytes.destroy(error));
-  return decodeText(bytes as AsyncIterable<Buffer>, file.path, options.encoding);
+  if (!file.gzip) return raw as AsyncIterable<Buffer>;
+  const bytes = raw.pipe(createGunzip({ chunkSize: READ_CHUNK_BYTES }));
+  raw.on('error', (error) => bytes.destroy(error));
+  return gunzipped(bytes as AsyncIterable<Buffer>, file.path);
+}
+
+/** A broken .gz is a defect of that file, not a crash. */
+async function* gunzipped(bytes: AsyncIterable<Buffer>, path: string): AsyncGenerator<Buffer> {
+  try {
+    yield* bytes;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new DataError('MALFORMED_FILE', `${path}: not a valid gzip file (${(error as Error).message})`);
+    throw error;
+  }
+}
+
+/** The file's text, decoded chunk by chunk; never the whole file at once. */
+export function readText(file: InputFile, options: ReadOptions = {}): AsyncGenerator<string> {
+  return decodeText(readBytes(file, options), file.path, options.encoding);
 }

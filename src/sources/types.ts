@@ -1,6 +1,6 @@
 import type { Problem } from '../validate/problems.js';
 
-export type InputFormat = 'csv' | 'ndjson' | 'json';
+export type InputFormat = 'csv' | 'ndjson' | 'json' | 'protobuf';
 
 /** A problem tied to the physical line where its record starts. */
 export interface LocatedProblem extends Problem {

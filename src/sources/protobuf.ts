@@ -1,0 +1,71 @@
+// Length-delimited protobuf files of one SyncModel message type (.pb,
+// .binpb): record batches for the build, and a writer for such files.
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Model } from '../schema/index.js';
+import { protoType } from '../schema/proto.js';
+import { temporaryPath } from '../util/atomic.js';
+import { rename, rm } from 'node:fs/promises';
+import { ProtobufEngine } from './protobuf-engine.js';
+import type { JsonRecord, SourceBatch } from './types.js';
+
+/** Decodes one message of a model into a plain record holding only the fields present. */
+export function protobufDecoder(model: Model): (bytes: Uint8Array) => JsonRecord {
+  const type = protoType(model);
+  return (bytes) => type.toObject(type.decode(bytes), { defaults: false }) as JsonRecord;
+}
+
+/** Protobuf bytes to record batches, one batch per input chunk. */
+export async function* protobufBatches(bytes: AsyncIterable<Buffer>, model: Model, options: { maxRecordBytes: number }): AsyncGenerator<SourceBatch> {
+  const engine = new ProtobufEngine({ maxRecordBytes: options.maxRecordBytes, decode: protobufDecoder(model) });
+  const emit = (): SourceBatch | undefined => {
+    const { objects, lines, problems } = engine.take();
+    return objects.length === 0 && problems.length === 0 ? undefined : { kind: 'objects', objects, lines, problems };
+  };
+  for await (const chunk of bytes) {
+    engine.push(chunk);
+    const batch = emit();
+    if (batch) yield batch;
+  }
+  engine.end();
+  const batch = emit();
+  if (batch) yield batch;
+}
+
+/** Field names present in any message, for the plan (a CSV entry's header is written first). */
+export async function scanProtobufKeys(bytes: AsyncIterable<Buffer>, model: Model, options: { maxRecordBytes: number }): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for await (const batch of protobufBatches(bytes, model, options)) {
+    if (batch.kind === 'objects') for (const record of batch.objects) for (const key in record) keys.add(key);
+  }
+  return keys;
+}
+
+/**
+ * Writes records of a model as a length-delimited protobuf file (atomic:
+ * temporary name, then rename). Values are in contract form: decimals and
+ * dates as strings, booleans, integers. Resolves with the message count.
+ */
+export async function writeProtobufRecords(path: string, model: Model, records: Iterable<JsonRecord> | AsyncIterable<JsonRecord>): Promise<number> {
+  const type = protoType(model);
+  const tmp = temporaryPath(path);
+  const out = createWriteStream(tmp, { highWaterMark: 1 << 20 });
+  let count = 0;
+  try {
+    for await (const record of records) {
+      const problem = type.verify(record);
+      if (problem) throw new Error(`${model.name} record ${count + 1}: ${problem}`);
+      if (!out.write(type.encodeDelimited(type.fromObject(record)).finish())) await once(out, 'drain');
+      count++;
+    }
+    out.end();
+    await once(out, 'close');
+    await rename(tmp, path);
+  } catch (error) {
+    out.destroy();
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  return count;
+}
