@@ -21,10 +21,12 @@ export function accountingLine(counts: Counts): string {
 export function buildSummary(result: BuildResult, outDir: string, seconds: number): string {
   const lines: string[] = [];
   const bytes = result.batches.reduce((sum, b) => sum + b.bytes, 0);
+  // A file with nested records has one summary per model it feeds.
+  const files = new Set(result.inputs.map((i) => i.file)).size;
   lines.push(
     result.manifestFile
-      ? `built ${result.batches.length} batch${result.batches.length === 1 ? '' : 'es'} (${formatBytes(bytes)}) in ${outDir} from ${result.inputs.length} input${result.inputs.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`
-      : `validated ${result.inputs.length} input${result.inputs.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`,
+      ? `built ${result.batches.length} batch${result.batches.length === 1 ? '' : 'es'} (${formatBytes(bytes)}) in ${outDir} from ${files} input${files === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`
+      : `validated ${files} input${files === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`,
   );
   lines.push(countsTable(result.counts));
   lines.push(accountingLine(result.counts));

@@ -253,7 +253,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       warnings,
       isFullSync: options.isFullSync ?? false,
       appEnrollmentId: options.appEnrollmentId ?? null,
-      entryFormat,
+      entryFormat: options.format === 'batch-json' ? 'batch-json' : entryFormat,
       limits: { maxBatchBytes: options.maxBatchBytes, maxBatchRecords: options.maxBatchRecords ?? 0 },
     });
     manifestFile = join(options.outDir, MANIFEST_FILE);

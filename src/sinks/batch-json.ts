@@ -63,7 +63,9 @@ export class BatchJsonWriter implements BatchSink {
     const tooLarge: number[] = [];
     const { maxBytes, maxRecords } = this.options;
     const emptyCost = Buffer.byteLength(this.prefix) + Buffer.byteLength(this.arrayStart()) + ARRAY_END.length + DOCUMENT_END.length;
+    // Records for the open document, written in one go; `pending` counts their bytes.
     let text = '';
+    let pending = 0;
     let i = 0;
     while (i < lines.length) {
       const doc = this.doc ?? this.openDocument();
@@ -73,7 +75,7 @@ export class BatchJsonWriter implements BatchSink {
       const opening = doc.open ? 2 : Buffer.byteLength(this.arrayStart()) + 1;
       const closing = ARRAY_END.length + DOCUMENT_END.length;
       const full = maxRecords > 0 && doc.records >= maxRecords;
-      if (full || doc.bytes + Buffer.byteLength(text) + opening + bytes + closing > maxBytes) {
+      if (full || doc.bytes + pending + opening + bytes + closing > maxBytes) {
         if (doc.records === 0 && !full) {
           // Not even an empty document holds it: reject it rather than roll over forever.
           if (emptyCost + 1 + bytes > maxBytes) {
@@ -83,6 +85,7 @@ export class BatchJsonWriter implements BatchSink {
         }
         await this.append(doc, text);
         text = '';
+        pending = 0;
         await this.closeDocument();
         continue;
       }
@@ -92,6 +95,7 @@ export class BatchJsonWriter implements BatchSink {
         text += this.arrayStart() + '\n';
       } else text += ',\n';
       text += record;
+      pending += opening + bytes;
       doc.open.records++;
       doc.records++;
       i++;

@@ -60,6 +60,7 @@ describe('output forms share the counts, manifest and rejects', () => {
     }
     const manifest = JSON.parse(await readFile(json.manifestFile!, 'utf8'));
     assert.deepEqual(manifest.batches.map((b: { file: string }) => b.file), json.batches.map((b) => b.file));
+    assert.equal(manifest.entryFormat, 'batch-json');
     assert.equal(manifest.counts.written, json.batches.reduce((sum, b) => sum + b.records, 0));
     // A child never lands in an earlier document than its parent.
     const firstDoc = (property: string) => json.batches.findIndex((b) => b.entries.some((e) => e.name === property));
