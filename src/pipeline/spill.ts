@@ -2,9 +2,11 @@
 // model's turn: the sink writes one model at a time, parents first, so lines
 // found while reading invoices can only be written after every invoice.
 // Keeping them in memory would make memory grow with the file; a spill file
-// per child model keeps it bounded. Each spilled record is one JSON line
-// [input, sourceLine, key, formattedRecord], so a later TOO_LARGE reject can
-// still name the parent's file and line.
+// per child model keeps it bounded. Each spilled record keeps its input,
+// source line and key, so a later TOO_LARGE reject can still name the
+// parent's file and line. Records are framed by their lengths
+// ("input,line,keyLength,recordLength\n" + key + record) rather than JSON, so
+// the formatted text is copied, never escaped and parsed again.
 
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
@@ -48,7 +50,9 @@ export class ChildSpills {
     let input = this.files.lastIndexOf(file);
     if (input === -1) input = this.files.push(file) - 1;
     let text = '';
-    for (let i = 0; i < records.length; i++) text += JSON.stringify([input, sourceLines[i], keys[i], records[i]]) + '\n';
+    for (let i = 0; i < records.length; i++) {
+      text += `${input},${sourceLines[i]},${keys[i].length},${records[i].length}\n${keys[i]}${records[i]}`;
+    }
     if (!spill.out.write(text)) await once(spill.out, 'drain');
   }
 
@@ -62,16 +66,20 @@ export class ChildSpills {
     let batch = this.emptyBatch();
     let bytes = 0;
     for await (const chunk of createReadStream(spill.path, { encoding: 'utf8', highWaterMark: READ_BACK_BYTES })) {
+      // Lengths count UTF-16 units; the utf8 stream decoder never splits a character.
       const text = tail + (chunk as string);
       let start = 0;
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-        const [input, line, key, record] = JSON.parse(text.slice(start, nl)) as [number, number, string, string];
-        batch.inputs.push(input);
-        batch.sourceLines.push(line);
-        batch.keys.push(key);
-        batch.records.push(record);
-        bytes += nl - start;
-        start = nl + 1;
+        const frame = text.slice(start, nl).split(',');
+        const keyEnd = nl + 1 + Number(frame[2]);
+        const end = keyEnd + Number(frame[3]);
+        if (end > text.length) break;
+        batch.inputs.push(Number(frame[0]));
+        batch.sourceLines.push(Number(frame[1]));
+        batch.keys.push(text.slice(nl + 1, keyEnd));
+        batch.records.push(text.slice(keyEnd, end));
+        bytes += end - start;
+        start = end;
         if (bytes >= READ_BACK_BYTES) {
           yield batch;
           batch = this.emptyBatch();
