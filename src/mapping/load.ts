@@ -65,6 +65,8 @@ export interface FieldRule {
   field: Field;
   /** Source column (CSV) or JSON path (a.b.c); undefined for a constant. */
   source: string | undefined;
+  /** A column or key read by its own name: a key, never a path, even with a "." in it. */
+  byName: boolean;
   /** The value of every record, already checked. */
   constant: string | undefined;
   /** The value when the source is empty, null or a null token, already checked. */
@@ -181,6 +183,7 @@ function compileRule(field: Field, source: string | undefined, spec: FieldSpec, 
   const rule: FieldRule = {
     field,
     source,
+    byName: false,
     constant: undefined,
     fallback: undefined,
     nullTokens: new Set((setting('nullTokens') ?? []).map((t) => t.trim())),
@@ -225,7 +228,7 @@ function compileEntry(spec: EntrySpec, model: Model, at: string): EntryMapping {
     model,
     at,
     rules,
-    ruleFor: (field, source) => compileRule(field, source, {}, spec, pathOf(`${at}.fields`, field.name)),
+    ruleFor: (field, source) => ({ ...compileRule(field, source, {}, spec, pathOf(`${at}.fields`, field.name)), byName: true }),
     nested,
   };
 }

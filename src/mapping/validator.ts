@@ -67,7 +67,7 @@ function compileMapper(
   model: Model,
   outputColumns: readonly Field[],
   sources: ReadonlyMap<Field, FieldRule>,
-  readerFor: (source: string) => Reader,
+  readerFor: (rule: FieldRule) => Reader,
   links: readonly { child: Field; parentColumn: number }[] = [],
 ): RecordMapper {
   const columns: Column[] = outputColumns.map((field) => {
@@ -76,7 +76,7 @@ function compileMapper(
       field,
       required: field.mustBePresent,
       rule,
-      read: rule?.source === undefined ? undefined : readerFor(rule.source),
+      read: rule?.source === undefined ? undefined : readerFor(rule),
       parent: links.find((l) => l.child === field)?.parentColumn ?? -1,
     };
   });
@@ -160,8 +160,8 @@ function byLine(a: Reject, b: Reject): number {
 
 /** Validator for the CSV rows of a mapped input; `header` is the file's header. */
 export function compileMappedRowValidator(input: MappedInput, header: readonly string[]): BatchValidator {
-  const readerFor = (source: string): Reader => {
-    const index = header.indexOf(source);
+  const readerFor = (rule: FieldRule): Reader => {
+    const index = header.indexOf(rule.source!);
     return (row) => (row as string[])[index];
   };
   const map = compileMapper(input.model, input.outputColumns, sourcesOf(input.entry, input.byName), readerFor);
@@ -193,7 +193,7 @@ export function compileMappedRowValidator(input: MappedInput, header: readonly s
 
 /** Validator for the JSON records of a mapped input, splitting nested arrays into child batches. */
 export function compileMappedObjectValidator(input: MappedInput, nested: readonly NestedOutput[]): (batch: SourceBatch) => MappedBatch {
-  const readerFor = (source: string): Reader => pathReader(source.replace(/^\$\./, '').split('.'));
+  const readerFor = (rule: FieldRule): Reader => pathReader(rule.byName ? [rule.source!] : rule.source!.replace(/^\$\./, '').split('.'));
   const map = compileMapper(input.model, input.outputColumns, sourcesOf(input.entry, input.byName), readerFor);
   const children = nested.map(({ nested: spec, outputColumns, byName }) => ({
     model: spec.model,

@@ -212,8 +212,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
         await report.flush();
         if (stopAt) stop(input.path, stopAt);
         if ('children' in result) {
+          const allowed = allowance();
           const childRejects = await nested.spill(input.path, input.format, (result as MappedBatch).children);
-          if (childRejects.length > 0 && allowance() <= 0) stop(input.path, childRejects[0]);
+          // Children are judged per parent batch: the run stops after it, naming the child that used up the allowance.
+          if (childRejects.length > 0 && allowance() <= 0) stop(input.path, childRejects[Math.min(childRejects.length, allowed) - 1]);
         }
         options.onProgress?.({ counts: counter.total, bytesRead, bytesTotal, batches: batchesSoFar });
       }

@@ -144,3 +144,14 @@ describe('a mapped JSON export', () => {
     assert.deepEqual(rejects.map((r) => [r.line, r.erpKey, r.field, r.code]), [['2', 'I-2', 'customerErpKey', 'TYPE']]);
   });
 });
+
+describe('keys read by their own name next to a mapping', () => {
+  it('reads a key that holds a "." as a key, not a path', async (t) => {
+    const { rows } = await build(
+      t,
+      { 'contacts.ndjson': '{"id":"CT-1","company.erpKey":"C-1","isActive":true,"contact.Name":"Jane"}\n' },
+      { models: { Contact: { fields: { erpKey: 'id' } } } },
+    );
+    assert.deepEqual(await rows('contact.csv'), [{ erpKey: 'CT-1', companyErpKey: 'C-1', isActive: 'true', contactName: 'Jane' }]);
+  });
+});
