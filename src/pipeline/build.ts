@@ -11,10 +11,10 @@ import { formatterFor, type EntryFormat, type LineFormatter } from '../sinks/for
 import { BatchJsonWriter } from '../sinks/batch-json.js';
 import type { BatchInfo, BatchSink } from '../sinks/types.js';
 import { ZipBatchWriter } from '../sinks/zip-batches.js';
-import { csvBatches } from '../sources/csv.js';
+import { csvBatches, type CsvHeader } from '../sources/csv.js';
 import { jsonBatches } from '../sources/json.js';
 import { protobufBatches } from '../sources/protobuf.js';
-import { readBytes, readText } from '../sources/read.js';
+import { readBytes, readText, type ReadOptions } from '../sources/read.js';
 import type { SourceBatch } from '../sources/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { loadMapping } from '../mapping/load.js';
@@ -161,27 +161,35 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     return compileMappedObjectValidator(mapped, children);
   }
 
+  function rowValidator(input: PlannedInput, columns: Field[], header: string[]): BatchValidator {
+    if (!input.mapped) return compileRowValidator(input.model, columns, header, input.columns.fields);
+    return compileMappedRowValidator({ model: input.model, outputColumns: columns, entry: input.mapped.entry, byName: input.columns.fields }, header);
+  }
+
+  function recordBatches(input: PlannedInput, read: ReadOptions, onHeader: (header: CsvHeader) => void): AsyncIterable<SourceBatch> {
+    switch (input.format) {
+      case 'protobuf':
+        return protobufBatches(readBytes(input, read), input.model, { maxRecordBytes: maxRecordChars });
+      case 'csv':
+        return csvBatches(readText(input, read), { delimiter: options.delimiter, maxRecordChars }, onHeader);
+      default:
+        return jsonBatches(readText(input, read), input.format, input.path, { maxRecordChars });
+    }
+  }
+
   async function processFile(input: PlannedInput, columns: Field[], formatter: LineFormatter): Promise<void> {
     const tally: InputSummary = { file: input.path, model: input.model.name, format: input.format, read: 0, written: 0, rejected: 0 };
     inputs.push(tally);
     let validate: BatchValidator | undefined = input.format === 'csv' ? undefined : objectValidator(input, columns);
-    const fileReadOptions = {
+    const read = {
       ...readOptions,
       onBytes: (n: number) => {
         bytesRead += n;
       },
     };
-    const texts = input.format === 'protobuf' ? undefined : readText(input, fileReadOptions);
-    const batches: AsyncIterable<SourceBatch> =
-      input.format === 'protobuf'
-        ? protobufBatches(readBytes(input, fileReadOptions), input.model, { maxRecordBytes: maxRecordChars })
-        : input.format === 'csv'
-        ? csvBatches(texts!, { delimiter: options.delimiter, maxRecordChars }, (header) => {
-            validate = input.mapped
-              ? compileMappedRowValidator({ model: input.model, outputColumns: columns, entry: input.mapped.entry, byName: input.columns.fields }, header.names)
-              : compileRowValidator(input.model, columns, header.names, input.columns.fields);
-          })
-        : jsonBatches(texts!, input.format, input.path, { maxRecordChars });
+    const batches = recordBatches(input, read, (header) => {
+      validate = rowValidator(input, columns, header.names);
+    });
     // Each stage is an async generator pulling from the one before, so a
     // slow sink holds back parsing and reading: backpressure end to end.
     for await (const batch of batches) {
