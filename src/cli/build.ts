@@ -10,10 +10,12 @@ import { buildSummary } from './summary.js';
 export const BUILD_HELP = `usage: sagesync build [options] <file-or-folder>...
        sagesync validate [options] <file-or-folder>...
 
-Reads ERP exports (CSV, NDJSON/JSONL, JSON arrays; .gz too), validates every
-record against the Sage Network contract and writes upload batches:
-batch-0001.zip, ... with one CSV entry per model, plus manifest.json and
-rejects.csv. "validate" runs the same checks and writes only rejects.csv.
+Reads ERP exports (CSV, NDJSON/JSONL, JSON arrays, length-delimited protobuf
+.pb/.binpb; .gz too), validates every record against the Sage Network
+contract and writes upload batches: batch-0001.zip, ... with one CSV entry
+per model (or BatchSyncModel documents with --format batch-json), plus
+manifest.json and rejects.csv. "validate" runs the same checks and writes
+only rejects.csv.
 
 The model of each file comes from its name (companies.csv, Invoice_Lines.ndjson,
 PaymentAppliedSyncModel.json); case, "_", "-", spaces, plurals and a SyncModel
