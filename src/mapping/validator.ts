@@ -125,8 +125,9 @@ function compileMapper(
         row[c] = text;
         continue;
       }
-      // JSON numbers and booleans are already in contract form: no locale applies.
-      const convert = typeof raw === 'string' && !isNumberMark(raw) ? rule.convert : rule.check;
+      // A JSON number for a decimal, or a JSON boolean for a flag, is already in contract form: no locale applies.
+      const native = column.field.type === 'decimal' ? typeof raw === 'number' || isNumberMark(raw) : column.field.type === 'boolean' && typeof raw === 'boolean';
+      const convert = native ? rule.check : rule.convert;
       if (convert === null) {
         row[c] = text;
         continue;

@@ -121,6 +121,7 @@ describe('a mapped JSON export', () => {
     const records = [
       { doc: { no: 'I-1', date: '31.12.2023' }, party: { company: 'ACME', customer: 'C-1' }, totals: { gross: 12345678901234567.89, rate: '1,5' }, flags: { void: 'X' } },
       { doc: { no: 'I-2', date: '01.01.2024' }, party: { company: 'ACME', customer: { id: 'C-2' } }, totals: { gross: '1.000,00', rate: 1 } },
+      { doc: { no: 'I-3', date: '02.01.2024', due: 45322 }, party: { company: 'ACME', customer: 'C-3' }, totals: { gross: '1.000,00', rate: 1 } },
     ];
     const { rows, rejects } = await build(
       t,
@@ -132,14 +133,16 @@ describe('a mapped JSON export', () => {
           dateFormat: 'DD.MM.YYYY',
           decimal: { decimalSeparator: ',', groupSeparator: '.' },
           fields: {
-            erpKey: 'doc.no', invoiceDate: 'doc.date', companyErpKey: '$.party.company', customerErpKey: 'party.customer',
+            erpKey: 'doc.no', invoiceDate: 'doc.date', paymentDueDate: { source: 'doc.due', format: 'excel' }, companyErpKey: '$.party.company', customerErpKey: 'party.customer',
             totalAmount: 'totals.gross', currencyRate: 'totals.rate', isVoided: { source: 'flags.void', booleans: { true: ['X'] }, default: false },
           },
         }],
       },
     );
     assert.deepEqual(await rows('invoice.csv'), [
-      { erpKey: 'I-1', companyErpKey: 'ACME', customerErpKey: 'C-1', totalAmount: '12345678901234567.89', invoiceDate: '2023-12-31', currencyRate: '1.5', isVoided: 'true' },
+      { erpKey: 'I-1', companyErpKey: 'ACME', customerErpKey: 'C-1', totalAmount: '12345678901234567.89', invoiceDate: '2023-12-31', paymentDueDate: '', currencyRate: '1.5', isVoided: 'true' },
+      // An Excel serial written as a JSON number still goes through the declared format.
+      { erpKey: 'I-3', companyErpKey: 'ACME', customerErpKey: 'C-3', totalAmount: '1000.00', invoiceDate: '2024-01-02', paymentDueDate: '2024-01-31', currencyRate: '1', isVoided: 'false' },
     ]);
     assert.deepEqual(rejects.map((r) => [r.line, r.erpKey, r.field, r.code]), [['2', 'I-2', 'customerErpKey', 'TYPE']]);
   });
