@@ -2,12 +2,16 @@ import { SageSyncError } from '../errors.js';
 import { StoppedForData } from '../pipeline/build.js';
 import { accountingLine, countsTable } from './summary.js';
 import { buildCommand } from './build.js';
+import { serveCommand } from './serve.js';
+import { uploadCommand } from './upload.js';
 
 const HELP = `usage: sagesync <command> [options]
 
 commands:
   build <inputs>...      validate ERP exports and write upload batches
   validate <inputs>...   run the same checks; write only rejects.csv
+  upload <out-dir>       send a build's batches to the Sage Network and follow them
+  serve                  run a local Sage Network sync service for offline tests
 
 "sagesync <command> --help" describes a command's options.`;
 
@@ -20,6 +24,10 @@ export async function main(argv: string[]): Promise<number> {
         return await buildCommand(rest, false);
       case 'validate':
         return await buildCommand(rest, true);
+      case 'upload':
+        return await uploadCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       case undefined:
       case 'help':
       case '--help':
