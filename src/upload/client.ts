@@ -64,6 +64,7 @@ export class SageClient {
     private readonly baseUrl: string,
     private readonly credentials: Credentials,
     readonly policy: RetryPolicy,
+    private readonly log: (line: string) => void,
   ) {}
 
   /** Removes the secret from any text that leaves the client (a server might echo it back). */
@@ -140,7 +141,9 @@ export class SageClient {
         reason = this.redact(error.message);
       }
       if (attempt >= this.policy.retries) throw new ApiError(`${reason} (gave up after ${attempt + 1} attempts)`, undefined);
-      await sleep(wait ?? backoffDelay(attempt, this.policy.baseDelayMs, this.policy.maxDelayMs));
+      const delay = wait ?? backoffDelay(attempt, this.policy.baseDelayMs, this.policy.maxDelayMs);
+      this.log(`GET ${url.pathname}: ${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
+      await sleep(delay);
     }
   }
 

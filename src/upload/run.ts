@@ -117,7 +117,7 @@ export async function runUpload(options: UploadOptions): Promise<UploadResult> {
   const saved = await loadState(stateFile, manifest, options.baseUrl);
   const state = saved ?? freshState(manifest, options.baseUrl);
   const dependencies = batchDependencies(manifest.batches);
-  const client = new SageClient(options.baseUrl, options.credentials, options.policy);
+  const client = new SageClient(options.baseUrl, options.credentials, options.policy, log);
 
   if (options.dryRun) {
     const batches = manifest.batches.map((batch, i): BatchOutcome => {

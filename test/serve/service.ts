@@ -43,9 +43,12 @@ export async function startService(t: { after(fn: () => Promise<void> | void): v
   });
   const get = (path: string) => fetch(new URL(path, url), { headers: { 'Api-Key': API_KEY } });
   const json = async (path: string) => {
-    const response = await get(path);
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-    return response.json();
+    // Injected faults hit every client, this one too: retry them a bounded number of times.
+    for (let attempt = 0; ; attempt++) {
+      const response = await get(path);
+      if (response.ok) return response.json();
+      if (attempt >= 10 || (response.status !== 429 && response.status !== 500)) throw new Error(`${path}: HTTP ${response.status}`);
+    }
   };
   return {
     url,
