@@ -217,7 +217,7 @@ export class SyncService {
       throw new HttpProblem(400, 'expected a multipart/form-data body with one ZIP file part');
     }
     if (Number(req.headers['content-length'] ?? 0) > this.options.maxUploadBytes) {
-      res.setHeader('connection', 'close');
+      await drain(req);
       throw this.tooLarge();
     }
     const file = join(this.uploadDir!, `${randomUUID()}.zip`);
@@ -227,17 +227,21 @@ export class SyncService {
       const scanner = new MultipartScanner(boundary);
       let files = 0;
       let bytes = 0;
+      let problem: HttpProblem | undefined;
       for await (const chunk of req as AsyncIterable<Buffer>) {
+        // After a problem the rest is read and dropped: a client still sending when the socket closes sees a reset, not the answer.
+        if (problem) continue;
         bytes += chunk.length;
         if (bytes > this.options.maxUploadBytes) {
-          res.setHeader('connection', 'close');
-          throw this.tooLarge();
+          problem = this.tooLarge();
+          continue;
         }
         for (const event of scanner.push(chunk)) {
-          if (event.kind === 'file' && ++files > 1) throw new HttpProblem(400, 'expected exactly one file part');
+          if (event.kind === 'file' && ++files > 1) problem = new HttpProblem(400, 'expected exactly one file part');
           if (event.kind === 'data' && files === 1 && !out.write(event.bytes)) await once(out, 'drain');
         }
       }
+      if (problem) throw problem;
       scanner.end();
       if (files === 0) throw new HttpProblem(400, 'the form holds no file part');
       out.end();
@@ -257,12 +261,9 @@ export class SyncService {
     let bytes = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
       bytes += chunk.length;
-      if (bytes > this.options.maxUploadBytes) {
-        res.setHeader('connection', 'close');
-        throw this.tooLarge();
-      }
-      chunks.push(chunk);
+      if (bytes <= this.options.maxUploadBytes) chunks.push(chunk);
     }
+    if (bytes > this.options.maxUploadBytes) throw this.tooLarge();
     let document: unknown;
     try {
       document = parseExactJson(Buffer.concat(chunks).toString('utf8'));
