@@ -74,7 +74,8 @@ export class StateWriter {
 
   save(): Promise<void> {
     const text = JSON.stringify(this.state, null, 2) + '\n';
-    this.last = this.last.then(() => writeFileAtomic(this.path, text));
+    // One failed write must not stop every later one.
+    this.last = this.last.catch(() => undefined).then(() => writeFileAtomic(this.path, text));
     return this.last;
   }
 }
