@@ -6,6 +6,7 @@ import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { runBuild } from '../../src/pipeline/build.js';
 import { ROOT, runCli, SAMPLES, tempDir } from '../helpers.js';
 import { API_KEY, startService, type Service } from '../serve/service.js';
 
@@ -13,10 +14,9 @@ const ENV = { SAGE_API_KEY: API_KEY };
 /** Short waits so tests stay fast; the defaults suit a real network. */
 const FAST = ['--poll-interval', '20', '--retry-delay', '10'];
 
-async function build(t: any, inputs = SAMPLES, maxBatchBytes = '1500'): Promise<{ out: string; manifest: any }> {
-  const out = await tempDir(t);
-  const result = await runCli(['build', inputs, '--out', out, '--max-batch-bytes', maxBatchBytes, '--quiet']);
-  assert.equal(result.code, 0, result.stderr);
+async function build(t: any, inputs = SAMPLES, maxBatchBytes = 1500, out?: string): Promise<{ out: string; manifest: any }> {
+  out ??= await tempDir(t);
+  await runBuild({ inputs: [inputs], outDir: out, maxBatchBytes });
   return { out, manifest: JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) };
 }
 
@@ -93,7 +93,7 @@ describe('sagesync upload', () => {
     const service = await startService(t);
     const inputs = await tempDir(t);
     await cp(SAMPLES, inputs, { recursive: true });
-    const { out, manifest } = await build(t, inputs, '50MB');
+    const { out, manifest } = await build(t, inputs, 50_000_000);
     assert.equal((await upload(service, out)).code, 0);
 
     await writeFile(join(out, 'upload-state.json'), '{}');
@@ -104,8 +104,7 @@ describe('sagesync upload', () => {
     const companies = join(inputs, 'companies.csv');
     const text = await readFile(companies, 'utf8');
     await writeFile(companies, text.replace('Acme Holdings', 'Acme Holdings Group').replace('Umbrella Supplies', 'Umbrella Supply Co'));
-    const rebuilt = await runCli(['build', inputs, '--out', out, '--quiet']);
-    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    await build(t, inputs, 50_000_000, out);
     const edited = await upload(service, out);
     assert.equal(edited.code, 0, edited.stderr);
     assert.match(edited.stdout, /Company\s+0\s+2\s+3\s+0/);
@@ -118,7 +117,7 @@ describe('sagesync upload', () => {
     it(`ends in exactly-once results through injected ${status} faults`, async (t) => {
       // 429 carries Retry-After: 1 s, so that run uses fewer batches to stay quick.
       const service = await startService(t, ['--fail-rate', status === '500' ? '0.3' : '0.5', '--status', status]);
-      const { out, manifest } = await build(t, SAMPLES, status === '500' ? '1500' : '50MB');
+      const { out, manifest } = await build(t, SAMPLES, status === '500' ? 1500 : 50_000_000);
       // Faults fall on every n-th request; using up the first puts one on the first upload.
       assert.equal((await service.get('api/v1/Sync/query')).status, 200);
       const result = await upload(service, out, ['--retries', '10']);
@@ -153,10 +152,12 @@ describe('sagesync upload', () => {
     await assertExactlyOnce(service, manifest);
   });
 
-  it('stops at a 413 without retrying and says which batch and what to rebuild with', async (t) => {
+  it('stops at a 413 without retrying and says which batch and what to rebuild with (key read from a file)', async (t) => {
     const service = await startService(t, ['--max-upload-bytes', '1KB']);
-    const { out } = await build(t, SAMPLES, '50MB');
-    const result = await upload(service, out);
+    const { out } = await build(t, SAMPLES, 50_000_000);
+    const keyFile = join(await tempDir(t), 'key');
+    await writeFile(keyFile, `${API_KEY}\n`);
+    const result = await runCli(['upload', out, '--base-url', service.url, '--api-key-file', keyFile, ...FAST], { env: { SAGE_API_KEY: '' } });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /batch-0001\.zip \(\d+ bytes\) is too large.*--max-batch-bytes \d+MB/);
     assert.equal((await service.syncs()).length, 0);
