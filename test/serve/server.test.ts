@@ -8,7 +8,8 @@ import { API_KEY, makeZip, postZip, startService } from './service.js';
 
 const COMPANY_HEADER = 'erpKey,companyName,companyType,isActive';
 
-describe('sagesync serve', () => {
+// Each test has its own service; they overlap.
+describe('sagesync serve', { concurrency: 3 }, () => {
   it('refuses requests without the API key and accepts each documented spelling of it', async (t) => {
     const service = await startService(t);
     assert.equal((await fetch(new URL('api/v1/Sync/query', service.url))).status, 401);

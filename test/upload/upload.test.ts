@@ -62,7 +62,8 @@ async function assertKeyNowhere(out: string, ...texts: string[]) {
   }
 }
 
-describe('sagesync upload', () => {
+// Each test has its own service and folders; much of their time is waiting, so they overlap.
+describe('sagesync upload', { concurrency: 3 }, () => {
   it('sends every batch once, saves details, and a re-run sends nothing', async (t) => {
     const service = await startService(t);
     const { out, manifest } = await build(t);
