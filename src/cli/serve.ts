@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import { DEFAULT_PORT, SyncService, type ServeOptions } from '../serve/server.js';
+import { DEFAULT_PORT, SyncService, type Faults, type ServeOptions } from '../serve/server.js';
 import { parseByteSize } from '../util/size.js';
 import { resolveApiKey } from './api-key.js';
 import { choiceOption, integerOption, parsingArgs } from './args.js';
@@ -23,10 +23,16 @@ options:
   --max-uncompressed SIZE   largest total uncompressed size of one ZIP (default: 4GiB)
   --max-ratio N             largest compression ratio of an entry over 1 MiB (default: 100)
   --fail-rate R             answer this share (0-1) of API requests with --status
-  --status 429|500          status of injected failures (default: 500)
+  --status 429|500|drop     what an injected failure is (default: 500); drop
+                            closes the connection unanswered, after accepting
+                            an upload
   --latency MS              delay every request by MS milliseconds
 
 exit status: 0 stopped by a signal, 2 usage error.`;
+
+function faultStatus(choice: '429' | '500' | 'drop'): Faults['status'] {
+  return choice === 'drop' ? 'drop' : choice === '429' ? 429 : 500;
+}
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parsingArgs(() => parseArgs({ args: argv, allowPositionals: true, options: {
@@ -65,7 +71,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     },
     faults: {
       failRate,
-      status: Number(choiceOption(values.status, '--status', ['429', '500'] as const) ?? 500) as 429 | 500,
+      status: faultStatus(choiceOption(values.status, '--status', ['429', '500', 'drop'] as const) ?? '500'),
       latencyMs: integerOption(values.latency, '--latency', 0, 600_000) ?? 0,
     },
   };

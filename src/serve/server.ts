@@ -25,7 +25,8 @@ export const DEFAULT_PORT = 5850;
 export interface Faults {
   /** Share of API requests answered with `status` instead (0-1), spread evenly so runs repeat. */
   failRate: number;
-  status: 429 | 500;
+  /** drop: close the connection without an answer; an upload is accepted first, as when a connection dies on the way back. */
+  status: 429 | 500 | 'drop';
   /** Delay before every API request is handled, in ms. */
   latencyMs: number;
 }
@@ -140,14 +141,17 @@ export class SyncService {
       throw new HttpProblem(401, 'a valid Api-Key header or bearer token is required');
     }
     if (this.options.faults.latencyMs > 0) await sleep(this.options.faults.latencyMs);
-    if (path.startsWith('/api/v1/') && this.injectFault()) {
+    const method = req.method ?? 'GET';
+    const upload = method === 'POST' && (path === '/api/v1/sync/zip' || path === '/api/v1/sync/batch');
+    const { status } = this.options.faults;
+    const fault = path.startsWith('/api/v1/') && this.injectFault();
+    if (fault && !(status === 'drop' && upload)) {
       await drain(req);
-      const { status } = this.options.faults;
+      if (status === 'drop') return void res.destroy();
       return sendProblem(res, new HttpProblem(status, status === 429 ? 'too many requests (injected)' : 'server error (injected)'), status === 429 ? { 'retry-after': '1' } : {});
     }
-    const method = req.method ?? 'GET';
-    if (method === 'POST' && path === '/api/v1/sync/zip') return this.uploadZip(req, res, url);
-    if (method === 'POST' && path === '/api/v1/sync/batch') return this.uploadBatch(req, res, url);
+    if (path === '/api/v1/sync/zip' && upload) return this.uploadZip(req, res, url, fault);
+    if (upload) return this.uploadBatch(req, res, url, fault);
     if (method === 'GET' && path === '/api/v1/sync/query') return this.query(res, url);
     const retrieve = /^\/api\/v1\/sync\/([^/]+)$/.exec(path);
     if (method === 'GET' && retrieve) return this.retrieve(res, retrieve[1], url);
@@ -209,7 +213,7 @@ export class SyncService {
     return new HttpProblem(413, `the upload is larger than ${this.options.maxUploadBytes} bytes`);
   }
 
-  private async uploadZip(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async uploadZip(req: IncomingMessage, res: ServerResponse, url: URL, dropAnswer: boolean): Promise<void> {
     const params = this.syncParameters(url);
     const boundary = boundaryOf(req.headers['content-type']);
     if (!boundary) {
@@ -252,10 +256,10 @@ export class SyncService {
       throw error instanceof MultipartError ? new HttpProblem(400, error.message) : error;
     }
     const sync = this.newSync(params);
-    this.enqueue(res, { sync, run: () => ingestZip(file, this.store, { id: sync.syncRequestId, scope: sync.appEnrollmentId }, this.options.guards), cleanup: discard });
+    this.enqueue(res, { sync, run: () => ingestZip(file, this.store, { id: sync.syncRequestId, scope: sync.appEnrollmentId }, this.options.guards), cleanup: discard }, dropAnswer);
   }
 
-  private async uploadBatch(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async uploadBatch(req: IncomingMessage, res: ServerResponse, url: URL, dropAnswer: boolean): Promise<void> {
     const params = this.syncParameters(url);
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -271,12 +275,13 @@ export class SyncService {
       throw new HttpProblem(400, `the body is not JSON: ${(error as Error).message}`);
     }
     const sync = this.newSync(params);
-    this.enqueue(res, { sync, run: () => ingestBatch(document, this.store, { id: sync.syncRequestId, scope: sync.appEnrollmentId }) });
+    this.enqueue(res, { sync, run: () => ingestBatch(document, this.store, { id: sync.syncRequestId, scope: sync.appEnrollmentId }) }, dropAnswer);
   }
 
-  private enqueue(res: ServerResponse, job: Job): void {
+  private enqueue(res: ServerResponse, job: Job, dropAnswer: boolean): void {
     this.store.saveSync(job.sync, true);
-    sendJson(res, 200, this.view(job.sync, false));
+    if (dropAnswer) res.destroy();
+    else sendJson(res, 200, this.view(job.sync, false));
     this.queue.push(job);
     this.working ??= this.work();
   }

@@ -45,7 +45,11 @@ export async function startService(t: { after(fn: () => Promise<void> | void): v
   const json = async (path: string) => {
     // Injected faults hit every client, this one too: retry them a bounded number of times.
     for (let attempt = 0; ; attempt++) {
-      const response = await get(path);
+      const response = await get(path).catch((error: Error) => {
+        if (attempt >= 10) throw error;
+        return undefined;
+      });
+      if (!response) continue;
       if (response.ok) return response.json();
       if (attempt >= 10 || (response.status !== 429 && response.status !== 500)) throw new Error(`${path}: HTTP ${response.status}`);
     }

@@ -114,6 +114,16 @@ describe('sagesync upload', { concurrency: 3 }, () => {
     assert.ok(names.includes('Acme Holdings Group') && names.includes('Umbrella Supply Co'));
   });
 
+  it('asks the service before re-sending when the connection dropped after the body was sent', async (t) => {
+    const service = await startService(t, ['--fail-rate', '0.5', '--status', 'drop']);
+    const { out, manifest } = await build(t);
+    assert.equal((await service.get('api/v1/Sync/query')).status, 200);
+    const result = await upload(service, out, ['--retries', '10']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /after the body was sent; checking whether the server has it/);
+    await assertExactlyOnce(service, manifest);
+  });
+
   for (const status of ['500', '429']) {
     it(`ends in exactly-once results through injected ${status} faults`, async (t) => {
       // 429 carries Retry-After: 1 s, so that run uses fewer batches to stay quick.
