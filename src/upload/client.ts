@@ -59,6 +59,15 @@ export class ApiError extends Error {
 
 export const TERMINAL_STATUSES = new Set(['Success', 'Failed', 'Cancelled']);
 
+function parseSync(text: string): SyncView | undefined {
+  try {
+    const sync = JSON.parse(text) as SyncView;
+    return typeof sync?.syncRequestId === 'string' ? sync : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class SageClient {
   constructor(
     private readonly baseUrl: string,
@@ -117,7 +126,11 @@ export class SageClient {
       if (error instanceof NetworkError && !error.bodySent) return { kind: 'retry', reason };
       return { kind: 'ambiguous', reason: `${reason} after the body was sent` };
     }
-    if (response.status >= 200 && response.status < 300) return { kind: 'accepted', sync: JSON.parse(response.text) as SyncView };
+    if (response.status >= 200 && response.status < 300) {
+      const sync = parseSync(response.text);
+      // Accepted, but without an id to follow: only the server's list of syncs can say which one it made.
+      return sync ? { kind: 'accepted', sync } : { kind: 'ambiguous', reason: `HTTP ${response.status} without a SyncRequestModel` };
+    }
     const reason = this.describe(response);
     if (response.status === 429 || response.status === 503) return { kind: 'retry', delayMs: retryAfterMs(response.headers['retry-after']), reason };
     // Any other 5xx may have come after the server stored the upload.

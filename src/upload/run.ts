@@ -105,9 +105,10 @@ function resultsFileOf(outDir: string, batch: BatchInfo): string {
   return join(outDir, RESULTS_DIR, `${basename(batch.file, extname(batch.file))}.json`);
 }
 
-/** A --max-batch-bytes that a server refusing this batch is likely to take. */
+/** A --max-batch-bytes that a server refusing this batch is likely to take: half its size, never under the 1KiB that build accepts. */
 export function smallerBatchBytes(bytes: number): string {
-  return `${Math.max(1, Math.floor(bytes / 2 / 1_000_000))}MB`;
+  const half = bytes / 2;
+  return half >= 1_000_000 ? `${Math.floor(half / 1_000_000)}MB` : `${Math.max(1, Math.floor(half / 1024))}KiB`;
 }
 
 export async function runUpload(options: UploadOptions): Promise<UploadResult> {

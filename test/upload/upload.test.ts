@@ -170,7 +170,7 @@ describe('sagesync upload', { concurrency: 3 }, () => {
     await writeFile(keyFile, `${API_KEY}\n`);
     const result = await runCli(['upload', out, '--base-url', service.url, '--api-key-file', keyFile, ...FAST], { env: { SAGE_API_KEY: '' } });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /batch-0001\.zip \(\d+ bytes\) is too large.*--max-batch-bytes \d+MB/);
+    assert.match(result.stderr, /batch-0001\.zip \(\d+ bytes\) is too large.*--max-batch-bytes \d+KiB/);
     assert.equal((await service.syncs()).length, 0);
     const state = JSON.parse(await readFile(join(out, 'upload-state.json'), 'utf8'));
     assert.equal(state.batches['batch-0001.zip'].attempts, 1);
