@@ -50,6 +50,20 @@ describe('sagesync serve', { concurrency: 3 }, () => {
     assert.equal(after.find((r: any) => r.identity === companies[0].identity).data.address1, companies[0].data.address1, 'a column the upload lacks keeps its value');
   });
 
+  it('reads JSONL entries as it reads CSV ones', async (t) => {
+    const service = await startService(t);
+    const out = await tempDir(t);
+    const build = await runBuild({ inputs: [SAMPLES], outDir: out, maxBatchBytes: 50_000_000, entryFormat: 'jsonl' });
+    const sync = await service.settle((await (await postZip(service, await readFile(join(out, build.batches[0].file)))).json()).syncRequestId);
+    assert.equal(sync.statusCode, 'Success', sync.processResultMessage);
+    for (const [model, tally] of Object.entries(build.counts.byModel)) {
+      assert.deepEqual([sync.details[model].insertCount, sync.details[model].errorCount], [tally.written, 0], model);
+    }
+    const unknown = makeZip([{ name: 'company.jsonl', data: '{"erpKey":"A","companyName":"A","companyType":"Customer","isActive":true,"shoeSize":9}\n' }]);
+    const failed = await service.settle((await (await postZip(service, unknown)).json()).syncRequestId);
+    assert.match(failed.processResultMessage, /unknown column shoeSize/);
+  });
+
   it('keys custom fields by tableKey + erpKey + label, and counts bad rows as errors', async (t) => {
     const service = await startService(t);
     const csv = 'tableKey,erpKey,customFieldLabel,value\nCompany,C1,Region,North\nCompany,C1,Tier,Gold\nInvoice,C1,Region,South\nCompany,C1,Region,North\nNope,C2,Region,x\n';

@@ -131,7 +131,8 @@ describe('sagesync upload', { concurrency: 3 }, () => {
       const { out, manifest } = await build(t, SAMPLES, status === '500' ? 1500 : 50_000_000);
       // Faults fall on every n-th request; using up the first puts one on the first upload.
       assert.equal((await service.get('api/v1/Sync/query')).status, 200);
-      const result = await upload(service, out, ['--retries', '10']);
+      // The 500 run also sends the key as a bearer token.
+      const result = await upload(service, out, ['--retries', '10', ...(status === '500' ? ['--auth', 'bearer'] : [])]);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, new RegExp(`HTTP ${status}`));
       await assertExactlyOnce(service, manifest);
