@@ -1,4 +1,4 @@
-// The Sage Network sync endpoints as this tool uses them (spec §1). Reads are
+// The Sage Network sync endpoints as sagesync uses them (spec §1). Reads are
 // retried here; a submission is tried once per call and its outcome
 // classified, because whether it may be repeated depends on what the caller
 // learns from the server first.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { smallerBatchBytes, totalsOf } from '../../src/upload/run.js';
 
-describe('upload run helpers', () => {
+describe('reading upload outcomes', () => {
   it('reads per-model counts from details of any shape, counting what is missing as zero', () => {
     const details = {
       Company: { insertCount: 2, updateCount: 1, skipCount: 3, errorCount: 0, errors: {} },
