@@ -89,6 +89,16 @@ export class SyncService {
 
   constructor(private readonly options: ServeOptions) {
     this.store = new SyncStore(options.db);
+    // Uploads waiting in an earlier process's queue are gone with it; say so rather than leave them running forever.
+    for (const sync of this.store.allSyncs()) {
+      if (TERMINAL.has(sync.statusCode)) continue;
+      sync.statusCode = 'Failed';
+      sync.failureCount++;
+      sync.details = {};
+      sync.processResultMessage = 'the service stopped before this sync was processed; upload it again';
+      sync.modified = new Date().toISOString();
+      this.store.saveSync(sync);
+    }
     // Compared as digests so the comparison takes the same time whatever the length.
     this.keyDigest = digest(options.apiKey);
   }

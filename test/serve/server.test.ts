@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runBuild } from '../../src/pipeline/build.js';
+import { SyncStore } from '../../src/serve/store.js';
 import { SAMPLES, tempDir } from '../helpers.js';
 import { API_KEY, makeZip, postZip, startService } from './service.js';
 
@@ -116,6 +118,24 @@ describe('sagesync serve', { concurrency: 3 }, () => {
     assert.deepEqual(records.map((r: any) => r.appEnrollmentId).sort(), [null, enrollment].sort(), 'each app enrollment is its own scope');
     assert.equal((await post('?appEnrollmentId=not-a-uuid')).status, 400);
     assert.equal((await service.get('api/v1/Sync/query?filter=created%20sounds%20like%20x')).status, 400);
+  });
+
+  it('keeps records in --db across restarts and fails syncs an earlier process left unfinished', async (t) => {
+    const db = join(await tempDir(t), 'serve.db');
+    const store = new SyncStore(db);
+    const now = new Date().toISOString();
+    store.saveSync({ syncRequestId: '11111111-2222-4333-8444-555555555555', groupKey: '11111111-2222-4333-8444-555555555555', statusCode: 'In Progress', operationTypeName: 'Write', operationType: 1,
+      processResultMessage: null, failureCount: 0, runFullSync: false, appEnrollmentId: null, created: now, modified: now, modifiedUserId: '11111111-2222-4333-8444-555555555555',
+      parentSyncRequestId: null, currentBatch: null, totalBatches: null, details: null }, true);
+    store.close();
+    const service = await startService(t, ['--db', db]);
+    const left = await service.json('api/v1/Sync/11111111-2222-4333-8444-555555555555');
+    assert.equal(left.statusCode, 'Failed');
+    await service.settle((await (await postZip(service, makeZip([{ name: 'company.csv', data: `${COMPANY_HEADER}\nK1,Kept,Customer,true\n` }]))).json()).syncRequestId);
+    service.child.kill('SIGTERM');
+    await once(service.child, 'exit');
+    const restarted = await startService(t, ['--db', db]);
+    assert.deepEqual((await restarted.records('Company')).map((r: any) => r.identity), ['K1']);
   });
 
   it('injects the configured share of failures with Retry-After on 429', async (t) => {
