@@ -189,7 +189,8 @@ export async function runUpload(options: UploadOptions): Promise<UploadResult> {
   }
 
   function fail(batch: BatchInfo, st: BatchState, message: string): BatchOutcome {
-    st.status = 'failed';
+    // A send that may have arrived stays "sending", so the next run asks the server before sending again.
+    if (st.status !== 'sending') st.status = 'failed';
     st.message = message;
     return { file: batch.file, status: 'failed', message };
   }
@@ -222,6 +223,7 @@ export async function runUpload(options: UploadOptions): Promise<UploadResult> {
       const outcome = await client.submit(join(outDir, batch.file), batch.bytes, syncParameters(manifest, index, parent));
       if (outcome.kind === 'accepted') return adopt(batch, index, st, outcome.sync);
       if (outcome.kind === 'rejected') {
+        st.status = 'pending';
         const hint = outcome.status === 413 ? `; ${batch.file} (${batch.bytes} bytes) is too large for the server: rebuild with --max-batch-bytes ${smallerBatchBytes(batch.bytes)}` : '';
         return fail(batch, st, `${outcome.reason}${hint}`);
       }

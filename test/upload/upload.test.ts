@@ -174,7 +174,7 @@ describe('sagesync upload', { concurrency: 3 }, () => {
     assert.match(result.stderr, /batch-0001\.zip \(\d+ bytes\) is too large.*--max-batch-bytes \d+KiB/);
     assert.equal((await service.syncs()).length, 0);
     const state = JSON.parse(await readFile(join(out, 'upload-state.json'), 'utf8'));
-    assert.equal(state.batches['batch-0001.zip'].attempts, 1);
+    assert.deepEqual([state.batches['batch-0001.zip'].attempts, state.batches['batch-0001.zip'].status], [1, 'failed']);
     await assertKeyNowhere(out, result.stdout, result.stderr);
   });
 
