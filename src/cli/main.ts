@@ -4,6 +4,8 @@ import { accountingLine, countsTable } from './summary.js';
 import { buildCommand } from './build.js';
 import { mappingCommand } from './mapping.js';
 import { protoText } from '../schema/proto.js';
+import { serveCommand } from './serve.js';
+import { uploadCommand } from './upload.js';
 
 const HELP = `usage: sagesync <command> [options]
 
@@ -12,6 +14,8 @@ commands:
   validate <inputs>...   run the same checks; write only rejects.csv
   mapping --schema       print the JSON Schema of mapping files
   proto                  print the .proto of the sync models (protobuf inputs)
+  upload <out-dir>       send a build's batches to the Sage Network and follow them
+  serve                  run a local Sage Network sync service for offline tests
 
 "sagesync <command> --help" describes a command's options.`;
 
@@ -29,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'proto':
         process.stdout.write(protoText());
         return 0;
+      case 'upload':
+        return await uploadCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       case undefined:
       case 'help':
       case '--help':
