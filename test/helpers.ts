@@ -1,7 +1,7 @@
 // Shared test helpers. ZIPs are read back with yauzl and CSV entries with
 // fast-csv: readers independent of the code under test.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,4 +76,20 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+/** Writes `files` (name -> text or bytes) into a fresh folder and returns its path. */
+export async function writeInputs(t: { after(fn: () => Promise<void>): void }, files: Record<string, string | Uint8Array>): Promise<string> {
+  const dir = await tempDir(t);
+  for (const [name, data] of Object.entries(files)) await writeFile(join(dir, name), data);
+  return dir;
+}
+
+/** Every row of every CSV entry of the given batches, keyed by entry name. */
+export async function readBatchRows(dir: string, files: readonly string[]): Promise<Map<string, Record<string, string>[]>> {
+  const rows = new Map<string, Record<string, string>[]>();
+  for (const file of files) {
+    for (const [name, text] of await readZip(join(dir, file))) rows.set(name, [...(rows.get(name) ?? []), ...(await parseCsv(text))]);
+  }
+  return rows;
 }

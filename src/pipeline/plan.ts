@@ -96,6 +96,9 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
       header = await readHeader(file, options);
       if (entry) ({ columns, mapped } = planMapped(entry, file.path, file.format, header?.names ?? []));
       else columns = resolveColumns(file.model, header?.names ?? [], 'header');
+      if (header?.delimiterFrom === 'detected' && header.delimiter !== ',') {
+        warnings.push(`${file.path}: delimiter ${JSON.stringify(header.delimiter)} detected from the header line (--delimiter sets it)`);
+      }
       if (!header) columns.errors.length = 0;
     } else {
       const keys =

@@ -11,14 +11,35 @@ export interface CsvHeader {
   names: string[];
   line: number;
   delimiter: string;
+  /** Where the delimiter came from; a detected one is reported to the user. */
+  delimiterFrom: 'option' | 'sep line' | 'detected';
 }
 
 const SEP_LINE = /^sep=(.)\r?\n/;
+const CANDIDATES = [',', ';', '\t', '|'];
+
+/**
+ * The delimiter a header line most likely uses: the candidate that occurs
+ * most often outside quotes, "," on a tie or when none occurs. Header names
+ * rarely contain any of them, so the header is a reliable sample.
+ */
+export function detectDelimiter(text: string): string {
+  const counts = new Map(CANDIDATES.map((c) => [c, 0]));
+  let quoted = false;
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) break;
+    else if (!quoted && counts.has(c)) counts.set(c, counts.get(c)! + 1);
+  }
+  let best = ',';
+  for (const [c, n] of counts) if (n > counts.get(best)!) best = c;
+  return best;
+}
 
 /**
  * CSV text to record batches. The first record is the header and is handed
- * to `onHeader` (and not yielded); an Excel "sep=;" first line sets the
- * delimiter when none was given.
+ * to `onHeader` (and not yielded). The delimiter is the one given, else an
+ * Excel "sep=;" first line's, else the one detected in the header line.
  */
 export async function* csvBatches(
   texts: AsyncIterable<string>,
@@ -28,11 +49,12 @@ export async function* csvBatches(
   let engine: CsvEngine | undefined;
   let header: CsvHeader | undefined;
   let lineOffset = 0;
+  let delimiterFrom: CsvHeader['delimiterFrom'] = 'option';
   const emit = (): SourceBatch | undefined => {
     const taken = engine!.take();
     let { rows, lines } = taken;
     if (!header && rows.length > 0) {
-      header = { names: rows[0], line: lines[0] + lineOffset, delimiter: engine!.delimiter };
+      header = { names: rows[0], line: lines[0] + lineOffset, delimiter: engine!.delimiter, delimiterFrom };
       engine!.expectedFields = rows[0].length;
       onHeader(header);
       rows = rows.slice(1);
@@ -50,11 +72,18 @@ export async function* csvBatches(
       let delimiter = options.delimiter;
       const sep = SEP_LINE.exec(text);
       if (sep) {
-        delimiter ??= sep[1];
+        if (delimiter === undefined) {
+          delimiter = sep[1];
+          delimiterFrom = 'sep line';
+        }
         text = text.slice(sep[0].length);
         lineOffset = 1;
       }
-      engine = new CsvEngine({ delimiter: delimiter ?? ',', maxRecordChars: options.maxRecordChars });
+      if (delimiter === undefined) {
+        delimiter = detectDelimiter(text.slice(0, options.maxRecordChars));
+        delimiterFrom = 'detected';
+      }
+      engine = new CsvEngine({ delimiter, maxRecordChars: options.maxRecordChars });
     }
     engine.push(text);
     const batch = emit();

@@ -14,23 +14,28 @@ export async function* decodeText(
 ): AsyncGenerator<string> {
   let decoder: TextDecoder | undefined;
   let offset = 0;
+  // The bytes of a character cut by the previous chunk's end: the decoder
+  // holds them, so an error in the next chunk may start there.
+  let carried: Buffer = Buffer.alloc(0);
   for await (const chunk of chunks) {
     if (!decoder) {
       decoder = chooseDecoder(chunk, file, encoding);
     }
-    if (decoder.encoding === 'utf-8' && chunk.indexOf(0) !== -1) {
+    if (!decoder.encoding.startsWith('utf-16') && chunk.indexOf(0) !== -1) {
       throw new DataError('ENCODING', `${file}: NUL byte at byte ${offset + chunk.indexOf(0)}; this is not a text file`);
     }
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });
     } catch {
-      throw new DataError(
-        'ENCODING',
-        `${file}: invalid UTF-8 at byte ${offset + firstInvalidUtf8(chunk)}; re-export as UTF-8 or pass --encoding latin1`,
-      );
+      const at = offset - carried.length + firstInvalidUtf8(Buffer.concat([carried, chunk]));
+      throw new DataError('ENCODING', `${file}: invalid UTF-8 at byte ${at}; re-export as UTF-8 or pass --encoding latin1`);
     }
     offset += chunk.length;
+    if (decoder.encoding === 'utf-8') {
+      const end = Buffer.concat([carried, chunk.subarray(Math.max(0, chunk.length - 3))]);
+      carried = end.subarray(end.length - incompleteTail(end));
+    }
     if (text.length > 0) yield text;
   }
   if (decoder) {
@@ -38,9 +43,20 @@ export async function* decodeText(
       const rest = decoder.decode();
       if (rest.length > 0) yield rest;
     } catch {
-      throw new DataError('ENCODING', `${file}: the file ends inside a multi-byte UTF-8 character (byte ${offset})`);
+      throw new DataError('ENCODING', `${file}: the file ends inside a multi-byte character (byte ${offset - carried.length})`);
     }
   }
+}
+
+/** How many bytes at the end of `bytes` begin a UTF-8 character that continues past it. */
+function incompleteTail(bytes: Buffer): number {
+  for (let k = 1; k <= 3 && k <= bytes.length; k++) {
+    const b = bytes[bytes.length - k];
+    if ((b & 0xc0) === 0x80) continue;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > k ? k : 0;
+  }
+  return 0;
 }
 
 function chooseDecoder(first: Buffer, file: string, encoding: 'utf-8' | 'latin1'): TextDecoder {
@@ -60,6 +76,17 @@ function firstInvalidUtf8(bytes: Buffer): number {
     const b = bytes[i];
     const need = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
     if (need < 0) return i;
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are
+    // refused by the decoder through a narrower range for the second byte.
+    const second = bytes[i + 1];
+    if (
+      (b === 0xe0 && second < 0xa0) ||
+      (b === 0xed && second > 0x9f) ||
+      (b === 0xf0 && second < 0x90) ||
+      (b === 0xf4 && second > 0x8f)
+    ) {
+      return i;
+    }
     for (let k = 1; k <= need; k++) {
       if (i + k >= bytes.length) return i;
       if ((bytes[i + k] & 0xc0) !== 0x80) return i;
