@@ -53,16 +53,24 @@ async function expand(path: string): Promise<string[]> {
   return names.map((name) => join(path, name)).filter(isInputFileName);
 }
 
-async function readHeader(file: InputFile, options: PlanOptions): Promise<CsvHeader | undefined> {
+/**
+ * The header of a CSV file, or why it cannot be read. A broken first record
+ * must stop the file: otherwise the next record would pass for the header.
+ */
+async function readHeader(file: InputFile, options: PlanOptions): Promise<{ header?: CsvHeader; error?: string }> {
   let header: CsvHeader | undefined;
   const texts = readText(file, options);
   for await (const batch of csvBatches(texts, { delimiter: options.delimiter, maxRecordChars: options.maxRecordChars }, (h) => {
     header = h;
   })) {
-    void batch;
+    const broken = batch.problems.find((p) => header === undefined || p.line < header.line);
+    if (broken) {
+      const why = broken.code === 'TOO_LARGE' ? 'is longer than --max-record-bytes' : `cannot be read: ${broken.reason}`;
+      return { error: `the header line (line ${broken.line}) ${why}` };
+    }
     if (header) break;
   }
-  return header;
+  return { header };
 }
 
 export async function planInputs(paths: readonly string[], options: PlanOptions): Promise<Plan> {
@@ -93,12 +101,15 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
     let mapped: MappedPlan | undefined;
     const entry = entryFor(options.mapping, file.path, file.model);
     if (file.format === 'csv') {
-      header = await readHeader(file, options);
+      const read = await readHeader(file, options);
+      header = read.header;
+      if (read.error) errors.push(`${file.path}: ${read.error}`);
       if (entry) ({ columns, mapped } = planMapped(entry, file.path, file.format, header?.names ?? []));
       else columns = resolveColumns(file.model, header?.names ?? [], 'header');
       if (header?.delimiterFrom === 'detected' && header.delimiter !== ',') {
         warnings.push(`${file.path}: delimiter ${JSON.stringify(header.delimiter)} detected from the header line (--delimiter sets it)`);
       }
+      // An empty file has no header and no records: nothing to complain about.
       if (!header) columns.errors.length = 0;
     } else {
       const keys =

@@ -34,11 +34,16 @@ export class ReportWriter {
   private readonly tmpPath: string;
   private readonly out: WriteStream;
   private pending = '';
+  /** A write error (disk full, ...) is kept and thrown by the next flush or close. */
+  private failure: Error | undefined;
   rows = 0;
 
   constructor(private readonly finalPath: string) {
     this.tmpPath = temporaryPath(finalPath);
     this.out = createWriteStream(this.tmpPath);
+    this.out.on('error', (error) => {
+      this.failure ??= error;
+    });
     this.pending = REPORT_COLUMNS.join(',') + '\n';
   }
 
@@ -65,6 +70,7 @@ export class ReportWriter {
 
   /** Hands buffered rows to the file, waiting when the disk is behind. */
   async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
     if (this.pending.length === 0) return;
     const text = this.pending;
     this.pending = '';
@@ -74,12 +80,23 @@ export class ReportWriter {
   async close(): Promise<void> {
     await this.flush();
     this.out.end();
-    await once(this.out, 'close');
+    await this.closed();
+    if (this.failure) {
+      await rm(this.tmpPath, { force: true });
+      throw this.failure;
+    }
     await rename(this.tmpPath, this.finalPath);
+  }
+
+  /** Waits for the file to close; an error on the way is already in `failure`. */
+  private closed(): Promise<void> {
+    if (this.out.closed) return Promise.resolve();
+    return new Promise((resolve) => this.out.once('close', () => resolve()));
   }
 
   async discard(): Promise<void> {
     this.out.destroy();
+    await this.closed();
     await rm(this.tmpPath, { force: true });
   }
 }

@@ -78,7 +78,7 @@ export const MODELS: readonly ModelDecl[] = [
     fields: [
       ['onMatchAction', 'int', { required: true, enumType: 'MatchAction' }],
       ['networkId', 'uuid'],
-      ['erpKey', 'string', { required: true }],
+      ['erpKey', 'string', { required: true, reserved: '|' }],
       ['companyErpKey', 'string', { required: true, ref: 'Company.erpKey' }],
       ['companyNetworkId', 'uuid'],
       ['contactName', 'string'],

@@ -15,6 +15,8 @@ export interface FieldOptions {
   enumType?: string;
   /** Foreign key: 'Model.field', or 'tableKey' for CustomField's polymorphic erpKey. */
   ref?: string;
+  /** Characters the contract reserves in this field (Contact erpKey: "|" marks synthetic keys). */
+  reserved?: string;
   min?: number;
   max?: number;
   /** OpenAPI float rather than double; still carried exactly. */

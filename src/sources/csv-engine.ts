@@ -37,6 +37,7 @@ export class CsvEngine {
   private readonly delimCode: number;
   private readonly maxRecordChars: number;
   private fields: string[] = [];
+  private recordStart = 0;
   private recordNewlines = 0;
   private failure: Failure | undefined;
   private discarding = false;
@@ -97,7 +98,8 @@ export class CsvEngine {
       if (nextQuote >= nl) {
         // Fast path: a record on one line without quotes.
         const end = nl > pos && buf.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-        if (end > pos) {
+        if (end - pos > this.maxRecordChars) this.tooLarge(buf, pos);
+        else if (end > pos) {
           this.rows.push(buf.slice(pos, end).split(delim));
           this.lines.push(this.line);
         }
@@ -127,13 +129,7 @@ export class CsvEngine {
     if (!final && len - pos > this.maxRecordChars) {
       // No complete record within the cap: reject it and skip to the next line.
       const resume = buf.indexOf('\n', pos);
-      this.problems.push({
-        line: this.line,
-        code: 'TOO_LARGE',
-        field: '',
-        reason: `record longer than ${this.maxRecordChars} characters (--max-record-bytes)`,
-        value: buf.slice(pos, pos + 200),
-      });
+      this.tooLarge(buf, pos);
       if (resume === -1) {
         this.discarding = true;
         pos = len;
@@ -155,6 +151,7 @@ export class CsvEngine {
     const delimCode = this.delimCode;
     const fields: string[] = [];
     this.fields = fields;
+    this.recordStart = start;
     let newlines = 0;
     let i = start;
     for (;;) {
@@ -169,6 +166,9 @@ export class CsvEngine {
           const k = buf.indexOf('"', j);
           if (k === -1 || k - start > this.maxRecordChars) {
             if (!final && k === -1 && len - start <= this.maxRecordChars) return NEED_MORE;
+            if (k !== -1 && newlineBetween(buf, i, start + this.maxRecordChars) === -1) {
+              return this.fail('TOO_LARGE', `quoted field longer than ${this.maxRecordChars} characters (--max-record-bytes)`);
+            }
             return this.fail('MALFORMED', 'quoted field is never closed');
           }
           value += buf.slice(j, k);
@@ -220,8 +220,21 @@ export class CsvEngine {
     }
   }
 
+  private tooLarge(buf: string, pos: number): void {
+    this.problems.push({
+      line: this.line,
+      code: 'TOO_LARGE',
+      field: '',
+      reason: `record longer than ${this.maxRecordChars} characters (--max-record-bytes)`,
+      value: buf.slice(pos, pos + 200),
+    });
+  }
+
   private finishRecord(next: number, newlines: number): number {
     const fields = this.fields;
+    if (next - this.recordStart > this.maxRecordChars) {
+      return this.fail('TOO_LARGE', `record longer than ${this.maxRecordChars} characters (--max-record-bytes)`);
+    }
     if (newlines > 0 && this.expectedFields > 0 && fields.length !== this.expectedFields) {
       // A record that spans lines and has the wrong shape is almost always a
       // stray quote swallowing the following lines: reject only the first line.
@@ -237,4 +250,10 @@ export class CsvEngine {
     this.failure = { code, reason };
     return -1;
   }
+}
+
+/** Offset of the first line feed in buf[from, to), or -1. */
+function newlineBetween(buf: string, from: number, to: number): number {
+  const nl = buf.indexOf('\n', from);
+  return nl !== -1 && nl < to ? nl : -1;
 }

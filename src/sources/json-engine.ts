@@ -123,6 +123,8 @@ export class JsonArrayEngine extends JsonEngineBase {
   private escaped = false;
   private elementStart = 0;
   private elementLine = 1;
+  /** Inside an element already rejected as too large: scanned to find its end, not kept. */
+  private skipping = false;
   /** Set when the structure is broken beyond recovery; the caller turns it into a file-level error. */
   fatal: string | undefined;
 
@@ -136,7 +138,7 @@ export class JsonArrayEngine extends JsonEngineBase {
     if (this.fatal) return;
     if (this.state === ArrayState.Start) this.fatal = 'the file holds no JSON array';
     else if (this.state === ArrayState.Inside) {
-      this.reject(this.elementLine, 'MALFORMED', 'the last element is never closed', this.buf.slice(this.elementStart));
+      if (!this.skipping) this.reject(this.elementLine, 'MALFORMED', 'the last element is never closed', this.buf.slice(this.elementStart));
       this.fatal = `the JSON array is not closed (element starting on line ${this.elementLine} is cut off)`;
     } else if (this.state !== ArrayState.Done) this.fatal = 'the JSON array is not closed with "]"';
   }
@@ -158,7 +160,9 @@ export class JsonArrayEngine extends JsonEngineBase {
         else if (c === 123 /* { */ || c === 91 /* [ */) this.depth++;
         else if (c === 125 /* } */ || c === 93 /* ] */) {
           if (--this.depth === 0) {
-            this.accept(buf.slice(this.elementStart, i + 1), this.elementLine);
+            if (this.skipping) this.skipping = false;
+            else if (i + 1 - this.elementStart > this.options.maxRecordChars) this.tooLarge(this.elementLine, buf.slice(this.elementStart, this.elementStart + 200));
+            else this.accept(buf.slice(this.elementStart, i + 1), this.elementLine);
             this.state = ArrayState.Separator;
           }
         } else if (c === 10) this.line++;
@@ -188,9 +192,12 @@ export class JsonArrayEngine extends JsonEngineBase {
             this.elementLine = this.line;
           } else {
             // A scalar element: cut it out up to the next separator and reject it.
-            const end = this.scalarEnd(buf, i);
+            const end = scalarEnd(buf, i);
             if (end === -1) {
-              if (final) this.fatal = `unexpected "${buf[i]}" on line ${this.line}`;
+              if (len - i > this.options.maxRecordChars) {
+                this.tooLarge(this.line, buf.slice(i, i + 200));
+                this.fatal = `element on line ${this.line} is larger than --max-record-bytes and never ends`;
+              } else if (final) this.fatal = `unexpected "${buf[i]}" on line ${this.line}`;
               keepFrom = i;
               i = len;
               continue;
@@ -213,13 +220,13 @@ export class JsonArrayEngine extends JsonEngineBase {
       i++;
     }
     if (this.state === ArrayState.Inside) {
-      keepFrom = this.elementStart;
-      if (len - this.elementStart > this.options.maxRecordChars) {
-        // One element larger than the cap: it cannot be kept, and without it
-        // the rest of the array cannot be trusted.
+      if (!this.skipping && len - this.elementStart > this.options.maxRecordChars) {
+        // One element larger than the cap: reject it now and scan on to its
+        // end without keeping its text, so memory stays bounded.
         this.tooLarge(this.elementLine, buf.slice(this.elementStart, this.elementStart + 200));
-        this.fatal = `element starting on line ${this.elementLine} is larger than --max-record-bytes`;
+        this.skipping = true;
       }
+      keepFrom = this.skipping ? len : this.elementStart;
     }
     this.scanFrom = len - keepFrom;
     this.buf = keepFrom >= len ? '' : buf.slice(keepFrom);
@@ -227,11 +234,24 @@ export class JsonArrayEngine extends JsonEngineBase {
   }
 
   private scanFrom = 0;
+}
 
-  private scalarEnd(buf: string, from: number): number {
-    const comma = buf.indexOf(',', from);
-    const close = buf.indexOf(']', from);
-    if (comma === -1) return close;
-    return close === -1 ? comma : Math.min(comma, close);
+/**
+ * End of a scalar array element starting at `from`: after the closing quote
+ * of a string (which may hold "," or "]"), else at the next "," or "]".
+ * -1 when the text ends first.
+ */
+function scalarEnd(buf: string, from: number): number {
+  if (buf.charCodeAt(from) === 34 /* " */) {
+    for (let i = from + 1; i < buf.length; i++) {
+      const c = buf.charCodeAt(i);
+      if (c === 92 /* \ */) i++;
+      else if (c === 34) return i + 1;
+    }
+    return -1;
   }
+  const comma = buf.indexOf(',', from);
+  const close = buf.indexOf(']', from);
+  if (comma === -1) return close;
+  return close === -1 ? comma : Math.min(comma, close);
 }

@@ -43,6 +43,10 @@ function ranged(check: Converter, field: Field): Converter {
 export function converterFor(field: Field): Converter | null {
   switch (field.type) {
     case 'string': {
+      if (field.reserved) {
+        const reserved = [...field.reserved];
+        return (text) => (reserved.some((c) => text.includes(c)) ? undefined : text);
+      }
       if (!field.enum) return null;
       const allowed = new Set(field.enum);
       return (text) => (allowed.has(text) ? text : undefined);
@@ -69,6 +73,9 @@ export function explain(field: Field, text: string): Problem {
   const shown = JSON.stringify(text.length > 60 ? text.slice(0, 60) + '…' : text);
   switch (field.type) {
     case 'string':
+      if (field.reserved) {
+        return problem('RESERVED', field.name, `${shown} contains ${[...field.reserved].map((c) => `"${c}"`).join(' or ')}, which the contract reserves in ${field.name}`, text);
+      }
       return problem('ENUM', field.name, `${shown} is not one of: ${field.enum!.join(', ')}`, text);
     case 'decimal':
       return problem('NUMBER', field.name, `${shown} is not a plain decimal number (digits, optional sign and "." point)`, text);

@@ -186,3 +186,94 @@ describe('hostile input: empty input', () => {
     assert.match(error.message, /no input files/);
   });
 });
+
+describe('hostile input: oversized records', () => {
+  const big = 'x'.repeat(5000);
+
+  it('rejects a CSV line longer than --max-record-bytes and reads on', async (t) => {
+    const { rows, rejects } = await build(t, { 'companies.csv': `${HEADER}\nA,${big},Company,true\nB,ok,Company,true\n` }, { maxRecordBytes: 1000 });
+    assert.deepEqual(names(rows), ['ok']);
+    assert.deepEqual(rejects.map((r) => [r.line, r.code]), [['2', 'TOO_LARGE']]);
+  });
+
+  it('rejects a quoted CSV field longer than --max-record-bytes', async (t) => {
+    const { rows, rejects } = await build(t, { 'companies.csv': `${HEADER}\nA,"${big}",Company,true\nB,ok,Company,true\n` }, { maxRecordBytes: 1000 });
+    assert.deepEqual(names(rows), ['ok']);
+    assert.equal(rejects.length, 1);
+    assert.equal(rejects[0].line, '2');
+  });
+
+  it('stops on a CSV header longer than --max-record-bytes', async (t) => {
+    const error = await failure(t, { 'companies.csv': `${HEADER},${big}\nA,x,Company,true,y\n` }, { maxRecordBytes: 1000 });
+    assert.ok(error instanceof DataError, String(error));
+    assert.match(error.message, /companies\.csv: the header line \(line 1\) is longer than --max-record-bytes/);
+  });
+
+  it('rejects an NDJSON line longer than --max-record-bytes and reads on', async (t) => {
+    const line = (key: string, name: string) => JSON.stringify({ erpKey: key, companyName: name, companyType: 'Company', isActive: true });
+    const { rows, rejects } = await build(t, { 'companies.ndjson': `${line('A', big)}\n${line('B', 'ok')}\n` }, { maxRecordBytes: 1000 });
+    assert.deepEqual(names(rows), ['ok']);
+    assert.deepEqual(rejects.map((r) => [r.line, r.code]), [['1', 'TOO_LARGE']]);
+  });
+
+  it('rejects an oversized JSON-array element and reads on', async (t) => {
+    const element = (key: string, name: string) => JSON.stringify({ erpKey: key, companyName: name, companyType: 'Company', isActive: true });
+    const { rows, rejects } = await build(t, { 'companies.json': `[\n${element('A', big)},\n${element('B', 'ok')}]` }, { maxRecordBytes: 1000 });
+    assert.deepEqual(names(rows), ['ok']);
+    assert.deepEqual(rejects.map((r) => [r.line, r.code]), [['2', 'TOO_LARGE']]);
+  });
+
+  it('rejects an oversized scalar JSON-array element', async (t) => {
+    const element = JSON.stringify({ erpKey: 'B', companyName: 'ok', companyType: 'Company', isActive: true });
+    const { rows, rejects } = await build(t, { 'companies.json': `["${big}", ${element}]` }, { maxRecordBytes: 1000 });
+    assert.deepEqual(names(rows), ['ok']);
+    assert.deepEqual(rejects.map((r) => r.code), ['MALFORMED']);
+  });
+
+  it('rejects a scalar JSON-array element holding a comma, and reads on', async (t) => {
+    const element = JSON.stringify({ erpKey: 'B', companyName: 'ok', companyType: 'Company', isActive: true });
+    const { rows, rejects } = await build(t, { 'companies.json': `["a, ] b", 12, ${element}]` });
+    assert.deepEqual(names(rows), ['ok']);
+    assert.deepEqual(rejects.map((r) => [r.code, r.value]), [['MALFORMED', '"a, ] b"'], ['MALFORMED', '12']]);
+  });
+
+  it('rejects one record larger than --max-batch-bytes as TOO_LARGE, once, and writes the rest', async (t) => {
+    const huge = Array.from({ length: 3000 }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 20000))).join('');
+    const { rows, rejects, result } = await build(t, { 'companies.csv': `${HEADER}\nA,${huge},Company,true\nB,ok,Company,true\n` }, { maxBatchBytes: 4096 });
+    assert.deepEqual(names(rows), ['ok']);
+    assert.deepEqual(rejects.map((r) => [r.line, r.code, r.erpKey]), [['2', 'TOO_LARGE', 'A']]);
+    assert.equal(result.batches.length, 1);
+    assert.ok(result.batches[0].bytes <= 4096);
+  });
+});
+
+describe('hostile input: NDJSON oddities', () => {
+  it('handles a BOM, CRLF, blank lines and garbage lines', async (t) => {
+    const line = (key: string) => JSON.stringify({ erpKey: key, companyName: `n${key}`, companyType: 'Company', isActive: true });
+    const text = `\uFEFF${line('A')}\r\n\r\n   \r\nnot json at all\r\n${line('B')}\r\n[1,2]\r\n{"erpKey": "C",\r\n${line('D')}`;
+    const { rows, rejects } = await build(t, { 'companies.ndjson': text });
+    assert.deepEqual(names(rows), ['nA', 'nB', 'nD']);
+    assert.deepEqual(rejects.map((r) => [r.line, r.code]), [['4', 'MALFORMED'], ['6', 'MALFORMED'], ['7', 'MALFORMED']]);
+  });
+});
+
+describe('hostile input: keys', () => {
+  it('rejects a Contact erpKey holding "|" with code RESERVED', async (t) => {
+    const { rows, rejects } = await build(t, { 'contacts.csv': 'erpKey,companyErpKey,isActive\nAcme|1,Acme,true\nAcme-2,Acme,true\n' });
+    assert.deepEqual(rows.get('contact.csv')?.map((r) => r.erpKey), ['Acme-2']);
+    assert.deepEqual(rejects.map((r) => [r.line, r.code, r.field]), [['2', 'RESERVED', 'erpKey']]);
+  });
+
+  it('lets "|" through in keys of other models', async (t) => {
+    const { rows } = await build(t, { 'companies.csv': `${HEADER}\nA|1,x,Company,true\n` });
+    assert.deepEqual(rows.get('company.csv')?.map((r) => r.erpKey), ['A|1']);
+  });
+});
+
+describe('hostile input: formulas', () => {
+  it('neutralises formulas in rejects.csv but sends them unchanged', async (t) => {
+    const { rows, rejects } = await build(t, { 'companies.csv': `${HEADER}\n=1+2,"=HYPERLINK(""http://x"")",Company,true\n@SUM(A1),x,Nope,true\n` });
+    assert.deepEqual(rows.get('company.csv')?.map((r) => [r.erpKey, r.companyName]), [['=1+2', '=HYPERLINK("http://x")']]);
+    assert.equal(rejects[0].erpKey, "'@SUM(A1)");
+  });
+});

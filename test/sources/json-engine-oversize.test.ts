@@ -1,0 +1,52 @@
+// Oversized JSON records fed in small chunks, as from a large file: the
+// engines reject them once and read on (issue #7, oversized records).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JsonArrayEngine, NdjsonEngine } from '../../src/sources/json-engine.js';
+
+function feed(engine: NdjsonEngine | JsonArrayEngine, parts: string[], chunk: number) {
+  for (const part of parts) for (let i = 0; i < part.length; i += chunk) engine.push(part.slice(i, i + chunk));
+  engine.end();
+  return engine.take();
+}
+
+const big = (n: number) => JSON.stringify({ name: 'y'.repeat(n), nested: [{ s: '}]"' }] });
+
+describe('oversized JSON records in small chunks', () => {
+  for (const chunk of [7, 100, 4096]) {
+    it(`rejects an oversized array element and keeps the next one (chunks of ${chunk})`, () => {
+      const engine = new JsonArrayEngine({ maxRecordChars: 500 });
+      const out = feed(engine, ['[{"a":1},\n', big(5000), ',\n{"a":2}]'], chunk);
+      assert.equal(engine.fatal, undefined);
+      assert.deepEqual(out.objects, [{ a: 1 }, { a: 2 }]);
+      assert.deepEqual(out.lines, [1, 3]);
+      assert.deepEqual(out.problems.map((p) => [p.line, p.code]), [[2, 'TOO_LARGE']]);
+    });
+
+    it(`rejects an oversized NDJSON line and keeps the next one (chunks of ${chunk})`, () => {
+      const out = feed(new NdjsonEngine({ maxRecordChars: 500 }), ['{"a":1}\n', big(5000), '\n{"a":2}\n'], chunk);
+      assert.deepEqual(out.objects, [{ a: 1 }, { a: 2 }]);
+      assert.deepEqual(out.problems.map((p) => [p.line, p.code]), [[2, 'TOO_LARGE']]);
+    });
+  }
+
+  it('stops on a scalar element that never ends, after one TOO_LARGE reject', () => {
+    const engine = new JsonArrayEngine({ maxRecordChars: 500 });
+    const out = feed(engine, ['["', 'z'.repeat(5000)], 64);
+    assert.match(engine.fatal ?? '', /larger than --max-record-bytes/);
+    assert.deepEqual(out.problems.map((p) => p.code), ['TOO_LARGE']);
+  });
+
+  it('counts an oversized element cut off by the end of the file once', () => {
+    const engine = new JsonArrayEngine({ maxRecordChars: 500 });
+    const out = feed(engine, ['[{"a":1},', big(5000).slice(0, 3000)], 64);
+    assert.match(engine.fatal ?? '', /not closed/);
+    assert.deepEqual(out.problems.map((p) => p.code), ['TOO_LARGE']);
+  });
+
+  it('keeps "," and "]" inside a scalar string element within that element', () => {
+    const out = feed(new JsonArrayEngine({ maxRecordChars: 500 }), ['["a, ] \\" b", {"a":1}]'], 3);
+    assert.deepEqual(out.objects, [{ a: 1 }]);
+    assert.deepEqual(out.problems.map((p) => p.value), ['"a, ] \\" b"']);
+  });
+});
