@@ -27,3 +27,10 @@ export class DataError extends SageSyncError {
     super(code, message, 1);
   }
 }
+
+/** Writing the outputs failed (disk full, ...); nothing that was written is kept. */
+export class OutputError extends SageSyncError {
+  constructor(outDir: string, cause: Error) {
+    super('OUTPUT', `cannot write to ${outDir}: ${cause.message}; nothing was kept`, 1);
+  }
+}

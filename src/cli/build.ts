@@ -41,10 +41,14 @@ options:
   --level 0-9               deflate level (default: 6)
   --delimiter C             CSV field delimiter (default: ",", or a "sep=" line)
   --encoding utf-8|latin1   text encoding of the inputs (default: utf-8)
+  --strict                  stop, rather than warn, when an input changes
+                            while it is read
   --json                    print the final summary as JSON
   --quiet                   print nothing but errors
 
-exit status: 0 done, 1 stopped for data, 2 usage or configuration error.
+exit status: 0 done, 1 stopped for data or by an I/O error (disk full, ...),
+2 usage or configuration error, 130/143 interrupted by SIGINT/SIGTERM
+(nothing is kept; the run can simply be repeated).
 
 models: ${ALL_MODELS.map((m) => m.name).join(', ')}`;
 
@@ -67,6 +71,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     level: { type: 'string' },
     delimiter: { type: 'string' },
     encoding: { type: 'string' },
+    strict: { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -113,9 +118,10 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     level: integerOption(values.level, '--level', 0, 9),
     delimiter: values.delimiter,
     encoding: choiceOption(values.encoding, '--encoding', ['utf-8', 'latin1'] as const),
+    strict: values.strict ?? false,
   };
   const started = performance.now();
-  const result = await runBuild(options);
+  const result = await withSignals((signal) => runBuild({ ...options, signal }));
   const seconds = (performance.now() - started) / 1000;
   if (values.json) {
     console.log(JSON.stringify({ ...result.counts, batches: result.batches, inputs: result.inputs, warnings: result.warnings, rejects: result.rejectsFile, manifest: result.manifestFile, seconds }, null, 2));
@@ -124,4 +130,25 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     console.log(buildSummary(result, options.outDir, seconds));
   }
   return 0;
+}
+
+/**
+ * Runs `task` with an AbortSignal that SIGINT and SIGTERM abort, so the build
+ * stops cleanly and removes its temporary files. A second signal ends the
+ * process at once, for a cleanup that hangs.
+ */
+async function withSignals<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(128 + (name === 'SIGINT' ? 2 : 15));
+    controller.abort(new Error(name));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await task(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

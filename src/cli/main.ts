@@ -1,5 +1,5 @@
 import { SageSyncError } from '../errors.js';
-import { StoppedForData } from '../pipeline/build.js';
+import { BuildInterrupted, StoppedForData } from '../pipeline/build.js';
 import { accountingLine, countsTable } from './summary.js';
 import { buildCommand } from './build.js';
 import { mappingCommand } from './mapping.js';
@@ -55,10 +55,24 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`rejects: ${error.rejectsFile}`);
       return 1;
     }
+    if (error instanceof BuildInterrupted) {
+      console.error(`sagesync: ${error.message}`);
+      console.error(countsTable(error.counts));
+      return error.reason === 'SIGTERM' ? 143 : 130;
+    }
     if (error instanceof SageSyncError) {
       console.error(`sagesync: ${error.message}`);
       return error.exitCode;
     }
+    if (isSystemError(error)) {
+      // Disk full, permission denied, ...: Node's message names the call and the path.
+      console.error(`sagesync: ${error.message}`);
+      return 1;
+    }
     throw error;
   }
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }

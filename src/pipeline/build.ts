@@ -3,9 +3,9 @@
 // parents-first order. Every record read ends in exactly one batch or one
 // rejects row; the counts prove it.
 
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError } from '../errors.js';
+import { DataError, OutputError, SageSyncError } from '../errors.js';
 import type { Field, Model } from '../schema/index.js';
 import { formatterFor, type EntryFormat, type LineFormatter } from '../sinks/format.js';
 import { BatchJsonWriter } from '../sinks/batch-json.js';
@@ -47,6 +47,8 @@ export interface BuildOptions {
   level?: number;
   delimiter?: string;
   encoding?: 'utf-8' | 'latin1';
+  /** An input that changes while it is read stops the run instead of giving a warning. */
+  strict?: boolean;
   signal?: AbortSignal;
   /** A mapping file: source columns and values -> SyncModel fields. */
   mapping?: string;
@@ -94,6 +96,25 @@ export class StoppedForData extends DataError {
   }
 }
 
+/**
+ * The run was stopped from outside (SIGINT, SIGTERM, an aborted signal).
+ * Carries how far it got; nothing it wrote is kept.
+ */
+export class BuildInterrupted extends SageSyncError {
+  constructor(
+    readonly reason: string,
+    readonly counts: Counts,
+    readonly inputsDone: number,
+    readonly inputsTotal: number,
+  ) {
+    super('INTERRUPTED', `interrupted (${reason}) after ${counts.read} records from ${inputsDone} of ${inputsTotal} inputs; no output was kept`, 1);
+  }
+}
+
+function abortReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+}
+
 /** A sink for validate-only runs: keeps nothing. */
 class DiscardSink implements BatchSink {
   beginModel(): void {}
@@ -110,14 +131,21 @@ class DiscardSink implements BatchSink {
 export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const maxRecordChars = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const readOptions = { encoding: options.encoding, signal: options.signal };
-  const plan = await planInputs(options.inputs, {
-    ...readOptions,
-    explicit: options.explicit ?? [],
-    delimiter: options.delimiter,
-    maxRecordChars,
-    mapping: options.mapping === undefined ? undefined : await loadMapping(options.mapping),
-  });
+  let plan;
+  try {
+    plan = await planInputs(options.inputs, {
+      ...readOptions,
+      explicit: options.explicit ?? [],
+      delimiter: options.delimiter,
+      maxRecordChars,
+      mapping: options.mapping === undefined ? undefined : await loadMapping(options.mapping),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw new BuildInterrupted(abortReason(options.signal), new Counter().snapshot(), 0, 0);
+    throw error;
+  }
   await mkdir(options.outDir, { recursive: true });
+  await removeStalePartials(options.outDir);
   const rejectsFile = join(options.outDir, REJECTS_FILE);
   const report = new ReportWriter(rejectsFile);
   const limits = { outDir: options.outDir, maxBytes: options.maxBatchBytes, maxRecords: options.maxBatchRecords ?? 0 };
@@ -131,6 +159,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const bytesTotal = plan.inputs.reduce((sum, i) => sum + i.bytes, 0);
   let bytesRead = 0;
   let batchesSoFar = 0;
+  let inputsDone = 0;
   // BatchSyncModel arrays hold the same objects as JSONL entries.
   const entryFormat = options.format === 'batch-json' ? 'jsonl' : (options.entryFormat ?? 'csv');
   const warnings = [...plan.warnings];
@@ -229,6 +258,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       }
     }
     for (const note of validate?.notes?.() ?? []) warnings.push(`${input.path}: ${note}`);
+    await checkUnchanged(input, options.strict ?? false, warnings);
+    inputsDone++;
   }
 
   let batches: BatchInfo[];
@@ -249,6 +280,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     await sink.abort();
     if (error instanceof StoppedForData) await report.close();
     else await report.discard();
+    if (options.signal?.aborted) throw new BuildInterrupted(abortReason(options.signal), counter.snapshot(), inputsDone, plan.inputs.length);
+    // Stream write errors name no file; reads (which do) pass unchanged.
+    if (error instanceof Error && (error as NodeJS.ErrnoException).syscall === 'write') throw new OutputError(options.outDir, error);
     throw error;
   }
 
@@ -286,6 +320,27 @@ function cutAtAllowance(result: ValidatedBatch, allowed: number): Reject | undef
   result.rows.length = keep;
   result.lines.length = keep;
   return last;
+}
+
+/**
+ * Size and modification time at the end of reading must match the plan's:
+ * a file rewritten meanwhile may have been read half old, half new.
+ */
+async function checkUnchanged(input: PlannedInput, strict: boolean, warnings: string[]): Promise<void> {
+  const now = await stat(input.path);
+  if (now.size === input.bytes && now.mtimeMs === input.mtimeMs) return;
+  const what = `${input.path}: the file changed while it was read (size ${input.bytes} -> ${now.size} bytes); its records may mix two versions`;
+  if (strict) throw new DataError('INPUT_CHANGED', `${what} (--strict)`);
+  warnings.push(what);
+}
+
+/** Temporary outputs of a run that was killed; the names are this tool's own (util/atomic.ts). */
+const PARTIAL = /^\.(batch-\d{4,}\.(zip|json)|rejects\.csv|manifest\.json)\.[0-9a-f]{8}\.partial$/;
+
+async function removeStalePartials(outDir: string): Promise<void> {
+  for (const name of await readdir(outDir)) {
+    if (PARTIAL.test(name)) await rm(join(outDir, name), { force: true });
+  }
 }
 
 /** Batches left by an earlier run in the same folder would be mistaken for this run's. */

@@ -23,6 +23,8 @@ export interface PlannedInput extends InputFile {
   bytes: number;
   /** The mapping entry that applies to this input, if any. */
   mapped?: MappedPlan;
+  /** Modification time when planned; compared again once the file is read. */
+  mtimeMs: number;
 }
 
 export interface Plan {
@@ -95,7 +97,7 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
   for (const file of found) {
     if (seen.has(file.path)) continue;
     seen.add(file.path);
-    const bytes = (await stat(file.path)).size;
+    const { size: bytes, mtimeMs } = await stat(file.path);
     let columns: ColumnResolution;
     let header: CsvHeader | undefined;
     let mapped: MappedPlan | undefined;
@@ -121,7 +123,7 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
     }
     for (const w of columns.warnings) warnings.push(`${file.path}: ${w}`);
     for (const e of columns.errors) errors.push(`${file.path}: ${e}`);
-    inputs.push({ ...file, columns, header, bytes, mapped });
+    inputs.push({ ...file, columns, header, bytes, mtimeMs, mapped });
   }
   if (errors.length > 0) {
     throw new DataError('FILE_INVALID', `cannot read ${errors.length === 1 ? 'an input' : `${errors.length} inputs`}: ${errors.join('; ')}`);
