@@ -93,3 +93,6 @@ export async function readBatchRows(dir: string, files: readonly string[]): Prom
   }
   return rows;
 }
+
+/** Cases per property: small for `npm test`, raised by `npm run fuzz` (FUZZ_RUNS). */
+export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 20);

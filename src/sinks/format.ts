@@ -13,7 +13,8 @@ export interface LineFormatter {
   line(row: readonly Cell[]): string;
 }
 
-const NEEDS_QUOTES = /[",\r\n]/;
+// A cell of blanks only is quoted too: common readers take it unquoted as empty.
+const NEEDS_QUOTES = /[",\r\n]|^\s+$/;
 const QUOTES = /"/g;
 
 export function csvCell(text: string): string {
