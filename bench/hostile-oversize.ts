@@ -11,10 +11,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBuild } from '../src/pipeline/build.js';
+import { DEFAULT_MAX_RECORD_BYTES, runBuild } from '../src/pipeline/build.js';
 import { parseByteSize } from '../src/util/size.js';
 
 const bytes = parseByteSize(process.argv[2] ?? '1GiB', 'size');
+if (bytes <= DEFAULT_MAX_RECORD_BYTES) throw new Error(`the size must exceed --max-record-bytes (${DEFAULT_MAX_RECORD_BYTES}) for the record to be rejected`);
 const format = (process.argv[3] ?? 'json') as 'json' | 'ndjson' | 'csv';
 
 /** Text before and after the huge string, per format. */
