@@ -41,6 +41,9 @@ options:
   --level 0-9               deflate level (default: 6)
   --delimiter C             CSV field delimiter (default: ",", or a "sep=" line)
   --encoding utf-8|latin1   text encoding of the inputs (default: utf-8)
+  --normalize-keys          trim blanks and drop zero-width characters in key
+                            values (erpKey and references); without it such
+                            keys are sent unchanged and reported
   --strict                  stop, rather than warn, when an input changes
                             while it is read
   --json                    print the final summary as JSON
@@ -72,6 +75,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     delimiter: { type: 'string' },
     encoding: { type: 'string' },
     strict: { type: 'boolean' },
+    'normalize-keys': { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -119,6 +123,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     delimiter: values.delimiter,
     encoding: choiceOption(values.encoding, '--encoding', ['utf-8', 'latin1'] as const),
     strict: values.strict ?? false,
+    normalizeKeys: values['normalize-keys'] ?? false,
   };
   const started = performance.now();
   const result = await withSignals((signal) => runBuild({ ...options, signal }));

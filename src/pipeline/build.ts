@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { loadMapping } from '../mapping/load.js';
 import { compileMappedObjectValidator, compileMappedRowValidator, type MappedBatch } from '../mapping/validator.js';
 import { compileObjectValidator, compileRowValidator, type BatchValidator, type Reject, type ValidatedBatch } from '../validate/compile.js';
+import { KeyGuard } from '../validate/keys.js';
 import { problem } from '../validate/problems.js';
 import { Counter, type Counts, type Tally } from './counts.js';
 import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
@@ -47,6 +48,8 @@ export interface BuildOptions {
   level?: number;
   delimiter?: string;
   encoding?: 'utf-8' | 'latin1';
+  /** Trim blanks and drop zero-width characters in key values (otherwise they are only reported). */
+  normalizeKeys?: boolean;
   /** An input that changes while it is read stops the run instead of giving a warning. */
   strict?: boolean;
   signal?: AbortSignal;
@@ -206,7 +209,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     }
   }
 
-  async function processFile(input: PlannedInput, columns: Field[], formatter: LineFormatter): Promise<void> {
+  async function processFile(input: PlannedInput, columns: Field[], formatter: LineFormatter, keys: KeyGuard): Promise<void> {
     const tally: InputSummary = { file: input.path, model: input.model.name, format: input.format, read: 0, written: 0, rejected: 0 };
     inputs.push(tally);
     let validate: BatchValidator | undefined = input.format === 'csv' ? undefined : objectValidator(input, columns);
@@ -225,6 +228,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       options.signal?.throwIfAborted();
       {
         const result = validate!(batch);
+        keys.apply(result);
         const stopAt = cutAtAllowance(result, allowance());
         const lines = result.rows.map((row) => formatter.line(row));
         const tooLarge = await sink.write(lines);
@@ -267,10 +271,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     for (const [model, columns] of plan.outputColumns) {
       const formatter = formatters.get(model)!;
       sink.beginModel(model, formatter);
+      const keys = new KeyGuard(model, columns, options.normalizeKeys ?? false);
       for (const input of plan.inputs) {
-        if (input.model === model) await processFile(input, columns, formatter);
+        if (input.model === model) await processFile(input, columns, formatter, keys);
       }
       await nested.write(model, sink);
+      for (const note of keys.notes()) warnings.push(`${model.name}: ${note}`);
       await sink.endModel();
     }
     batches = await sink.finish();

@@ -14,6 +14,7 @@ export const CODES = {
   MALFORMED: 'the record could not be parsed',
   TOO_LARGE: 'the record is larger than the configured limit',
   RESERVED: 'the value uses a character the contract reserves',
+  KEY_COLLISION: 'two different keys are the same once normalised (--normalize-keys)',
 } as const;
 
 export type ProblemCode = keyof typeof CODES | (string & {});

@@ -277,3 +277,30 @@ describe('hostile input: formulas', () => {
     assert.equal(rejects[0].erpKey, "'@SUM(A1)");
   });
 });
+
+describe('hostile input: blanks and zero-width characters in keys', () => {
+  const csv = `${HEADER},parentCompanyErpKey\n" A ",x,Company,true,\nB\u200B,y,Company,true, A\nC,z,Company,true,\n`;
+
+  it('sends such keys unchanged by default, with a warning', async (t) => {
+    const { rows, result } = await build(t, { 'companies.csv': csv });
+    assert.deepEqual(rows.get('company.csv')?.map((r) => [r.erpKey, r.parentCompanyErpKey]), [[' A ', ''], ['B\u200B', ' A'], ['C', '']]);
+    assert.ok(result.warnings.includes('Company: 3 key values have blanks at an end or zero-width characters and are sent unchanged (--normalize-keys trims them); first on line 2: " A "'), result.warnings.join('\n'));
+  });
+
+  it('normalises them with --normalize-keys, references included', async (t) => {
+    const { rows, result } = await build(t, { 'companies.csv': csv }, { normalizeKeys: true });
+    assert.deepEqual(rows.get('company.csv')?.map((r) => [r.erpKey, r.parentCompanyErpKey]), [['A', ''], ['B', 'A'], ['C', '']]);
+    assert.ok(result.warnings.some((w) => w.startsWith('Company: 3 key values had blanks at an end or zero-width characters and were normalised')), result.warnings.join('\n'));
+  });
+
+  it('rejects a record whose normalised key collides with an earlier one', async (t) => {
+    const { rows, rejects } = await build(t, { 'companies.csv': `${HEADER}\nA ,x,Company,true\n\u200BA,y,Company,true\nA,z,Company,true\nB,w,Company,true\n` }, { normalizeKeys: true });
+    assert.deepEqual(rows.get('company.csv')?.map((r) => [r.erpKey, r.companyName]), [['A', 'x'], ['B', 'w']]);
+    assert.deepEqual(rejects.map((r) => [r.line, r.code, r.erpKey]), [['3', 'KEY_COLLISION', '\u200BA'], ['4', 'KEY_COLLISION', 'A']]);
+  });
+
+  it('rejects a key that is blank once normalised as REQUIRED', async (t) => {
+    const { rejects } = await build(t, { 'companies.csv': `${HEADER}\n" \u200B",x,Company,true\n` }, { normalizeKeys: true });
+    assert.deepEqual(rejects.map((r) => [r.code, r.field]), [['REQUIRED', 'erpKey']]);
+  });
+});
