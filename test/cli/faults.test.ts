@@ -22,7 +22,7 @@ async function companies(dir: string, rows: number): Promise<string> {
 }
 
 function startBuild(input: string, out: string): ChildProcess & { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, [BIN, 'build', input, '--out', out, '--max-batch-bytes', '200KB', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'build', input, '--out', out, '--max-batch-bytes', '40KB', '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
@@ -60,7 +60,7 @@ describe('faults', () => {
   for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     it(`stops cleanly on ${signal}, keeps nothing and says how far it got`, async (t) => {
       const dir = await tempDir(t);
-      const input = await companies(dir, 60_000);
+      const input = await companies(dir, 40_000);
       const out = join(dir, 'out');
       const child = startBuild(input, out);
       await writingBatches(out, child);
@@ -74,12 +74,12 @@ describe('faults', () => {
 
   it('loses nothing when killed with SIGKILL: no partial file under a final name, and a rerun gives the same batches', async (t) => {
     const dir = await tempDir(t);
-    const input = await companies(dir, 40_000);
+    const input = await companies(dir, 10_000);
     const reference = join(dir, 'reference');
-    assert.equal((await runCli(['build', input, '--out', reference, '--max-batch-bytes', '200KB', '--quiet'])).code, 0);
+    assert.equal((await runCli(['build', input, '--out', reference, '--max-batch-bytes', '40KB', '--quiet'])).code, 0);
     const expected = await digest(reference);
     assert.ok(expected.batches.length > 3);
-    for (const delay of [0, 40, 150]) {
+    for (const delay of [0, 50]) {
       const out = join(dir, `killed-${delay}`);
       const child = startBuild(input, out);
       await writingBatches(out, child);
@@ -87,7 +87,7 @@ describe('faults', () => {
       child.kill('SIGKILL');
       await child.done;
       await assertFinalFilesWhole(out);
-      const rerun = await runCli(['build', input, '--out', out, '--max-batch-bytes', '200KB', '--quiet']);
+      const rerun = await runCli(['build', input, '--out', out, '--max-batch-bytes', '40KB', '--quiet']);
       assert.equal(rerun.code, 0, rerun.stderr);
       assert.deepEqual(await digest(out), expected, `killed after ${delay} ms`);
       assert.deepEqual((await readdir(out)).filter((n) => n.endsWith('.partial')), [], 'the rerun removed the leftovers');
@@ -99,7 +99,7 @@ describe('faults', () => {
     const dir = await tempDir();
     const out = join(dir, 'small-disk');
     await mkdir(out);
-    const mounted = isRoot && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', out]).status === 0;
+    const mounted = isRoot && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', out]).status === 0;
     t.after(async () => {
       if (mounted) spawnSync('umount', [out]);
       await rm(dir, { recursive: true, force: true });
@@ -108,7 +108,7 @@ describe('faults', () => {
       t.skip('needs root to mount a small tmpfs');
       return;
     }
-    const input = await companies(dir, 40_000);
+    const input = await companies(dir, 10_000);
     const result = await runCli(['build', input, '--out', out, '--max-batch-bytes', '100KB', '--quiet']);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /^sagesync: cannot write to .*small-disk: ENOSPC: no space left on device, write; nothing was kept$/m);

@@ -73,7 +73,7 @@ describe('JSONTestSuite parsing cases', () => {
 
   it('turns each single-line case into exactly one NDJSON record or reject', () => {
     for (const { name, input } of JSON_SUITE.filter((c) => !c.input.includes('\n'))) {
-      const { objects, problems } = feed(new NdjsonEngine({ maxRecordChars: 1 << 20 }), input, 7).take();
+      const { objects, problems } = feed(new NdjsonEngine({ maxRecordChars: 1 << 20 }), input, 64).take();
       const blank = input.trim() === '';
       assert.equal(objects.length + problems.length, blank ? 0 : 1, name);
       if (name.startsWith('n_')) assert.equal(objects.length, 0, name);
@@ -83,7 +83,7 @@ describe('JSONTestSuite parsing cases', () => {
 
   it('never accepts an n_ document as a complete JSON array of records', () => {
     for (const { name, input } of refused) {
-      const engine = feed(new JsonArrayEngine({ maxRecordChars: 1 << 20 }), input, 5);
+      const engine = feed(new JsonArrayEngine({ maxRecordChars: 1 << 20 }), input, 64);
       const { problems } = engine.take();
       assert.ok(engine.fatal !== undefined || problems.length > 0, name);
     }
@@ -93,7 +93,7 @@ describe('JSONTestSuite parsing cases', () => {
     for (const { name, input } of accepted) {
       const value: unknown = JSON.parse(input);
       if (!Array.isArray(value) || !value.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))) continue;
-      const engine = feed(new JsonArrayEngine({ maxRecordChars: 1 << 20 }), input, 2);
+      const engine = feed(new JsonArrayEngine({ maxRecordChars: 1 << 20 }), input, 3);
       const { objects, problems } = engine.take();
       assert.equal(engine.fatal, undefined, name);
       assert.deepEqual(problems, [], name);
