@@ -111,4 +111,11 @@ describe('sagesync CLI', () => {
       assert.equal(balances[0].periodStartDate, '2023-07-01');
     });
   }
+
+  it('exits 2 on an empty input set', async (t) => {
+    const empty = await tempDir(t);
+    const result = await runCli(['build', empty, '--out', join(empty, 'out')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^sagesync: no input files/);
+  });
 });

@@ -2,7 +2,8 @@
 // ends in exactly one batch or one reject, or that the run stops with a
 // file-level error naming the file and the place.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { DataError, UsageError } from '../../src/errors.js';
 import { runBuild, type BuildOptions } from '../../src/pipeline/build.js';
@@ -169,7 +170,6 @@ describe('hostile input: row shape and headers', () => {
     const dir = await writeInputs(t, { 'companies.csv': 'erpKey,companyName,isActive\nA,x,true\n' });
     const out = await tempDir(t);
     await assert.rejects(runBuild({ inputs: [dir], outDir: out, maxBatchBytes: 1_000_000 }), /companies\.csv: required column missing: companyType/);
-    const { readdir } = await import('node:fs/promises');
     assert.deepEqual(await readdir(out).catch(() => []), []);
   });
 });
@@ -302,5 +302,34 @@ describe('hostile input: blanks and zero-width characters in keys', () => {
   it('rejects a key that is blank once normalised as REQUIRED', async (t) => {
     const { rejects } = await build(t, { 'companies.csv': `${HEADER}\n" \u200B",x,Company,true\n` }, { normalizeKeys: true });
     assert.deepEqual(rejects.map((r) => [r.code, r.field]), [['REQUIRED', 'erpKey']]);
+  });
+});
+
+describe('hostile input: damaged gzip', () => {
+  it('stops with a file-level error on gzip data cut off mid-file, keeping nothing', async (t) => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `K${i},${(i * 7919).toString(36)},Company,true`).join('\n');
+    const whole = gzipSync(`${HEADER}\n${rows}\n`);
+    const dir = await writeInputs(t, { 'companies.csv.gz': whole.subarray(0, whole.length - 200) });
+    const out = await tempDir(t);
+    await assert.rejects(runBuild({ inputs: [dir], outDir: out, maxBatchBytes: 1_000_000 }), {
+      code: 'MALFORMED_FILE',
+      message: /companies\.csv\.gz: not a valid gzip file \(unexpected end of file\)$/,
+    });
+    assert.deepEqual(await readdir(out), []);
+  });
+
+  it('stops with a file-level error on a .gz that is not gzip', async (t) => {
+    const error = await failure(t, { 'companies.csv.gz': `${HEADER}\n` });
+    assert.match(error.message, /companies\.csv\.gz: not a valid gzip file \(incorrect header check\)/);
+  });
+});
+
+describe('hostile input: broken JSON array structure', () => {
+  it('stops with one clear error and leaves no partial file', async (t) => {
+    const element = JSON.stringify({ erpKey: 'A', companyName: 'x', companyType: 'Company', isActive: true });
+    const dir = await writeInputs(t, { 'companies.json': `[${element}, 12] trailing` });
+    const out = await tempDir(t);
+    await assert.rejects(runBuild({ inputs: [dir], outDir: out, maxBatchBytes: 1_000_000 }), /companies\.json: unexpected text after the closing "\]" on line 1/);
+    assert.deepEqual(await readdir(out), []);
   });
 });
