@@ -10,6 +10,9 @@ export interface JsonEngineOptions {
   maxRecordChars: number;
 }
 
+/** A \u0000 escape that is not itself an escaped backslash followed by "u0000". */
+const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+
 abstract class JsonEngineBase {
   objects: JsonRecord[] = [];
   lines: number[] = [];
@@ -26,6 +29,11 @@ abstract class JsonEngineBase {
   }
 
   protected accept(text: string, line: number): void {
+    if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) {
+      // U+0000 is no text any export means, and it starts the exact-number marker (json-number.ts).
+      this.reject(line, 'MALFORMED', 'a JSON string holds U+0000 (\\u0000)', text);
+      return;
+    }
     let value: unknown;
     try {
       value = parseExactJson(text);

@@ -50,3 +50,16 @@ describe('oversized JSON records in small chunks', () => {
     assert.deepEqual(out.problems.map((p) => p.value), ['"a, ] \\" b"']);
   });
 });
+
+describe('U+0000 in JSON strings', () => {
+  it('rejects a record holding a \\u0000 escape, which could pass for an exact-number marker', () => {
+    const out = feed(new NdjsonEngine({ maxRecordChars: 500 }), ['{"name":"\\u0000#123"}\n{"name":"ok"}\n'], 5);
+    assert.deepEqual(out.objects, [{ name: 'ok' }]);
+    assert.deepEqual(out.problems.map((p) => [p.line, p.code, p.reason]), [[1, 'MALFORMED', 'a JSON string holds U+0000 (\\u0000)']]);
+  });
+
+  it('keeps an escaped backslash followed by the letters u0000 as text', () => {
+    const out = feed(new NdjsonEngine({ maxRecordChars: 500 }), ['{"name":"C:\\\\u0000"}\n'], 5);
+    assert.deepEqual(out.objects, [{ name: 'C:\\u0000' }]);
+  });
+});
