@@ -333,3 +333,12 @@ describe('hostile input: broken JSON array structure', () => {
     assert.deepEqual(await readdir(out), []);
   });
 });
+
+describe('hostile input: JSON keys naming one field twice', () => {
+  it('stops with a file-level error instead of keeping one of the values', async (t) => {
+    const record = '{"erpKey":"A"," erpKey ":"B","companyName":"x","companyType":"Company","isActive":true}';
+    const error = await failure(t, { 'companies.ndjson': `${record}\n` });
+    assert.ok(error instanceof DataError);
+    assert.match(error.message, /companies\.ndjson: columns "erpKey" and " erpKey " both name the field erpKey/);
+  });
+});
