@@ -53,6 +53,13 @@ describe('hostile input: encoding', () => {
     });
   }
 
+  it('reads Excel "Unicode text": UTF-16LE with a BOM and tabs', async (t) => {
+    const text = 'erpKey\tcompanyName\tcompanyType\tisActive\r\nA\t"Zoë, ""B"""\tCompany\ttrue\r\n';
+    const { rows, result } = await build(t, { 'companies.txt': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]) });
+    assert.deepEqual(names(rows), ['Zoë, "B"']);
+    assert.ok(result.warnings.some((w) => w.includes('delimiter "\\t" detected')), result.warnings.join('\n'));
+  });
+
   it('stops at invalid UTF-8 with its byte offset, and never writes U+FFFD', async (t) => {
     const bytes = Buffer.concat([Buffer.from(`${HEADER}\nA,Caf`), Buffer.from([0xe9]), Buffer.from(',Company,true\n')]);
     const error = await failure(t, { 'companies.csv': bytes });
