@@ -279,6 +279,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       for (const note of keys.notes()) warnings.push(`${model.name}: ${note}`);
       await sink.endModel();
     }
+    // An earlier run's manifest must not describe the batches about to be renamed:
+    // a crash between the renames and the new manifest leaves no manifest at all.
+    if (!options.validateOnly) await rm(join(options.outDir, MANIFEST_FILE), { force: true });
     batches = await sink.finish();
     await report.close();
   } catch (error) {
