@@ -201,11 +201,15 @@ export class JsonArrayEngine extends JsonEngineBase {
           } else {
             // A scalar element: cut it out up to the next separator and reject it.
             const end = scalarEnd(buf, i);
+            // A scalar is not skipped like an object, so one over the cap stops
+            // the file, whether or not its end is in the text read so far.
+            if ((end === -1 ? len : end) - i > this.options.maxRecordChars) {
+              this.tooLarge(this.line, buf.slice(i, i + 200));
+              this.fatal = `element on line ${this.line} is larger than --max-record-bytes`;
+              continue;
+            }
             if (end === -1) {
-              if (len - i > this.options.maxRecordChars) {
-                this.tooLarge(this.line, buf.slice(i, i + 200));
-                this.fatal = `element on line ${this.line} is larger than --max-record-bytes and never ends`;
-              } else if (final) this.fatal = `unexpected "${buf[i]}" on line ${this.line}`;
+              if (final) this.fatal = `unexpected "${buf[i]}" on line ${this.line}`;
               keepFrom = i;
               i = len;
               continue;
