@@ -25,7 +25,7 @@ import { problem } from '../validate/problems.js';
 import { Counter, type Counts, type Tally } from './counts.js';
 import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
 import { NestedRecords } from './nested.js';
-import { planInputs, type PlannedInput } from './plan.js';
+import { planInputs, type Plan, type PlannedInput } from './plan.js';
 import { ReportWriter } from './report.js';
 
 export interface BuildOptions {
@@ -134,7 +134,7 @@ class DiscardSink implements BatchSink {
 export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const maxRecordChars = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const readOptions = { encoding: options.encoding, signal: options.signal };
-  let plan;
+  let plan: Plan;
   try {
     plan = await planInputs(options.inputs, {
       ...readOptions,
