@@ -3,6 +3,9 @@ export { runBuild, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_RECORD_BYTES, StoppedFor
 export type { BuildOptions, BuildResult, Progress, InputSummary } from './pipeline/build.js';
 export type { Manifest } from './pipeline/manifest.js';
 export type { Counts, Tally } from './pipeline/counts.js';
+export { INVARIANT } from './pipeline/counts.js';
+export type { DuplicatePolicy, OrphanPolicy } from './integrity/checks.js';
+export { parseSince, windowStart } from './delta/window.js';
 export { ALL_MODELS, getModel, modelForName, referencesOf, MODELS, ENUMS, EXAMPLES } from './schema/index.js';
 export type { Model, Field, FieldType } from './schema/index.js';
 export { CODES } from './validate/problems.js';

@@ -6,6 +6,7 @@ import { parseByteSize } from '../util/size.js';
 import { parseArgs } from 'node:util';
 import { choiceOption, integerOption, parsingArgs } from './args.js';
 import { buildSummary } from './summary.js';
+import { parseSince, windowStart } from '../delta/window.js';
 
 export const BUILD_HELP = `usage: sagesync build [options] <file-or-folder>...
        sagesync validate [options] <file-or-folder>...
@@ -33,7 +34,20 @@ options:
                             (default: 50MB; accepts 50MB, 64MiB, 1048576)
   --max-batch-records N     most records in one batch (default: no cap)
   --max-record-bytes SIZE   longest single record (default: 16MiB)
-  --full                    mark the batches as a full sync (isFullSync)
+  --full                    mark the batches as a full sync (isFullSync);
+                            refuses --since and --window
+  --duplicates reject|last-wins|off
+                            a key seen twice in one run: keep the first and
+                            reject later ones (default), or keep the last
+  --orphans reject|warn|off a foreign key naming no record of this run:
+                            reject it (default with --full) or write it and
+                            list it in warnings.csv (default otherwise)
+  --since DATE-TIME         delta: keep records modified at or after it
+  --window DURATION         delta: keep records modified in the last 90m,
+                            48h, 7d, ... counted from the start of the run
+  --state FILE              change detection: leave out records unchanged
+                            since the run that wrote FILE; FILE is replaced
+                            when the run succeeds
   --app-enrollment-id UUID  app enrollment the batches belong to
   --entry-format csv|jsonl  entry format inside the ZIP (default: csv)
   --format zip|batch-json   zip: batch-0001.zip, ... (default); batch-json:
@@ -48,6 +62,9 @@ options:
                             while it is read
   --json                    print the final summary as JSON
   --quiet                   print nothing but errors
+
+records without "modified" are always kept. Every run accounts for each
+record: read = written + rejected + unchanged + outOfWindow.
 
 exit status: 0 done, 1 stopped for data or by an I/O error (disk full, ...),
 2 usage or configuration error, 130/143 interrupted by SIGINT/SIGTERM
@@ -68,6 +85,11 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     'max-batch-records': { type: 'string' },
     'max-record-bytes': { type: 'string' },
     full: { type: 'boolean' },
+    duplicates: { type: 'string' },
+    orphans: { type: 'string' },
+    since: { type: 'string' },
+    window: { type: 'string' },
+    state: { type: 'string' },
     'app-enrollment-id': { type: 'string' },
     'entry-format': { type: 'string' },
     format: { type: 'string' },
@@ -104,6 +126,13 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
   if (values.format === 'batch-json' && values['entry-format'] === 'csv') {
     throw new UsageError('--format batch-json writes JSON documents; --entry-format csv does not apply');
   }
+  if (values.full && (values.since !== undefined || values.window !== undefined)) {
+    throw new UsageError('--full sends every record, so it cannot be combined with --since or --window');
+  }
+  if (values.since !== undefined && values.window !== undefined) throw new UsageError('give --since or --window, not both');
+  const started = performance.now();
+  const since =
+    values.since !== undefined ? parseSince(values.since) : values.window !== undefined ? windowStart(values.window, Date.now()) : undefined;
   const options: BuildOptions = {
     inputs: positionals,
     explicit,
@@ -116,6 +145,10 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     maxBatchRecords: integerOption(values['max-batch-records'], '--max-batch-records', 1),
     maxRecordBytes: values['max-record-bytes'] ? parseByteSize(values['max-record-bytes'], '--max-record-bytes') : DEFAULT_MAX_RECORD_BYTES,
     isFullSync: values.full ?? false,
+    duplicates: choiceOption(values.duplicates, '--duplicates', ['reject', 'last-wins', 'off'] as const),
+    orphans: choiceOption(values.orphans, '--orphans', ['reject', 'warn', 'off'] as const),
+    since,
+    stateFile: values.state,
     appEnrollmentId,
     entryFormat: choiceOption(values['entry-format'], '--entry-format', ['csv', 'jsonl'] as const),
     format: choiceOption(values.format, '--format', ['zip', 'batch-json'] as const),
@@ -125,11 +158,10 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     strict: values.strict ?? false,
     normalizeKeys: values['normalize-keys'] ?? false,
   };
-  const started = performance.now();
   const result = await withSignals((signal) => runBuild({ ...options, signal }));
   const seconds = (performance.now() - started) / 1000;
   if (values.json) {
-    console.log(JSON.stringify({ ...result.counts, batches: result.batches, inputs: result.inputs, warnings: result.warnings, rejects: result.rejectsFile, manifest: result.manifestFile, seconds }, null, 2));
+    console.log(JSON.stringify({ ...result.counts, batches: result.batches, inputs: result.inputs, warnings: result.warnings, rejects: result.rejectsFile, orphanWarnings: result.orphanWarnings, warningsFile: result.warningsFile, manifest: result.manifestFile, seconds }, null, 2));
   } else if (!values.quiet) {
     for (const w of result.warnings) console.error(`warning: ${w}`);
     console.log(buildSummary(result, options.outDir, seconds));

@@ -22,7 +22,9 @@ import { compileMappedObjectValidator, compileMappedRowValidator, type MappedBat
 import { compileObjectValidator, compileRowValidator, type BatchValidator, type Reject, type ValidatedBatch } from '../validate/compile.js';
 import { KeyGuard } from '../validate/keys.js';
 import { problem } from '../validate/problems.js';
-import { Counter, type Counts, type Tally } from './counts.js';
+import { ChangeState } from '../delta/state.js';
+import { IntegrityChecks, type DuplicatePolicy, type OrphanPolicy, type ScannedBatch } from '../integrity/checks.js';
+import { addTally, Counter, emptyTally, type Counts, type Tally } from './counts.js';
 import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
 import { NestedRecords } from './nested.js';
 import { planInputs, type Plan, type PlannedInput } from './plan.js';
@@ -53,6 +55,14 @@ export interface BuildOptions {
   /** An input that changes while it is read stops the run instead of giving a warning. */
   strict?: boolean;
   signal?: AbortSignal;
+  /** Identities seen twice: keep the first (reject, the default) or the last; off skips the check. */
+  duplicates?: DuplicatePolicy;
+  /** Foreign keys naming no record of this run; default reject for full syncs, warn otherwise. */
+  orphans?: OrphanPolicy;
+  /** Delta window: keep records modified at or after this instant (ms since the epoch). */
+  since?: number;
+  /** Change-detection state file: read at the start, replaced when the run succeeds. */
+  stateFile?: string;
   /** A mapping file: source columns and values -> SyncModel fields. */
   mapping?: string;
   /** Called after every batch of records, for progress displays. */
@@ -78,6 +88,10 @@ export interface BuildResult {
   inputs: InputSummary[];
   warnings: string[];
   rejectsFile: string;
+  /** warnings.csv (orphans under --orphans warn), when that policy was in force. */
+  warningsFile: string | undefined;
+  /** Rows in warningsFile. */
+  orphanWarnings: number;
   manifestFile: string | undefined;
   manifest: Manifest | undefined;
 }
@@ -87,6 +101,7 @@ export type OutputFormat = 'zip' | 'batch-json';
 export const DEFAULT_MAX_BATCH_BYTES = 50_000_000;
 export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 export const REJECTS_FILE = 'rejects.csv';
+export const WARNINGS_FILE = 'warnings.csv';
 
 /** Stops the run for data, with the counts so far attached. */
 export class StoppedForData extends DataError {
@@ -157,6 +172,22 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     : options.format === 'batch-json'
       ? new BatchJsonWriter({ ...limits, isFullSync: options.isFullSync ?? false, appEnrollmentId: options.appEnrollmentId ?? null })
       : new ZipBatchWriter({ ...limits, level: options.level ?? 6 });
+  const orphans = options.orphans ?? (options.isFullSync ? 'reject' : 'warn');
+  const warningsFile = orphans === 'warn' ? join(options.outDir, WARNINGS_FILE) : undefined;
+  const warningsReport = warningsFile ? new ReportWriter(warningsFile) : undefined;
+  const integrity = new IntegrityChecks(
+    {
+      duplicates: options.duplicates ?? 'reject',
+      orphans,
+      since: options.since,
+      state: options.stateFile ? await ChangeState.load(options.stateFile) : undefined,
+      fullSync: options.isFullSync ?? false,
+    },
+    [...plan.outputColumns.keys()],
+    plan.inputs.map((input) => input.path),
+    (model) => plan.outputColumns.get(model)!,
+    rescan,
+  );
   const counter = new Counter();
   const inputs: InputSummary[] = [];
   const bytesTotal = plan.inputs.reduce((sum, i) => sum + i.bytes, 0);
@@ -209,29 +240,48 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     }
   }
 
-  async function processFile(input: PlannedInput, columns: Field[], formatter: LineFormatter, keys: KeyGuard): Promise<void> {
-    const tally: InputSummary = { file: input.path, model: input.model.name, format: input.format, read: 0, written: 0, rejected: 0 };
-    inputs.push(tally);
+  /** read -> decode -> parse -> validate, as validated batches. */
+  async function* validatedBatches(input: PlannedInput, columns: Field[], onBytes?: (n: number) => void, notes?: string[]): AsyncGenerator<ValidatedBatch> {
     let validate: BatchValidator | undefined = input.format === 'csv' ? undefined : objectValidator(input, columns);
-    const read = {
-      ...readOptions,
-      onBytes: (n: number) => {
-        bytesRead += n;
-      },
-    };
-    const batches = recordBatches(input, read, (header) => {
+    const batches = recordBatches(input, { ...readOptions, onBytes }, (header) => {
       validate = rowValidator(input, columns, header.names);
     });
-    // Each stage is an async generator pulling from the one before, so a
-    // slow sink holds back parsing and reading: backpressure end to end.
     for await (const batch of batches) {
       options.signal?.throwIfAborted();
+      yield validate!(batch);
+    }
+    for (const note of validate?.notes?.() ?? []) notes?.push(`${input.path}: ${note}`);
+  }
+
+  async function* rescan(model: Model): AsyncGenerator<ScannedBatch> {
+    for (const [fileIndex, input] of plan.inputs.entries()) {
+      if (input.model !== model) continue;
+      for await (const batch of validatedBatches(input, plan.outputColumns.get(model)!)) yield { fileIndex, batch };
+    }
+  }
+
+  async function processFile(input: PlannedInput, columns: Field[], formatter: LineFormatter, keys: KeyGuard): Promise<void> {
+    const tally: InputSummary = { file: input.path, model: input.model.name, format: input.format, ...emptyTally() };
+    inputs.push(tally);
+    const fileIndex = plan.inputs.indexOf(input);
+    const batches = validatedBatches(
+      input,
+      columns,
+      (n) => {
+        bytesRead += n;
+      },
+      warnings,
+    );
+    // Each stage is an async generator pulling from the one before, so a
+    // slow sink holds back parsing and reading: backpressure end to end.
+    for await (const result of batches) {
       {
-        const result = validate!(batch);
         keys.apply(result);
+        const checked = integrity.check(fileIndex, result);
         const stopAt = cutAtAllowance(result, allowance());
         const lines = result.rows.map((row) => formatter.line(row));
         const tooLarge = await sink.write(lines);
+        integrity.built(tooLarge);
         for (const index of tooLarge) {
           result.rejects.push({
             line: result.lines[index],
@@ -244,13 +294,16 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
         for (const reject of result.rejects) {
           report.add({ file: input.path, line: reject.line, model: input.model.name, key: reject.key, problems: reject.problems });
         }
-        const read = result.rows.length + result.rejects.length - tooLarge.length;
+        const { unchanged, outOfWindow } = checked;
+        for (const warning of checked.warnings) {
+          warningsReport!.add({ file: input.path, line: warning.line, model: input.model.name, key: warning.key, problems: warning.problems });
+        }
+        const read = result.rows.length + result.rejects.length - tooLarge.length + unchanged + outOfWindow;
         const written = result.rows.length - tooLarge.length;
-        counter.add(input.model.name, read, written, result.rejects.length);
-        tally.read += read;
-        tally.written += written;
-        tally.rejected += result.rejects.length;
+        counter.add(input.model.name, read, written, result.rejects.length, unchanged, outOfWindow);
+        addTally(tally, read, written, result.rejects.length, unchanged, outOfWindow);
         await report.flush();
+        await warningsReport?.flush();
         if (stopAt) stop(input.path, stopAt);
         if ('children' in result) {
           const allowed = allowance();
@@ -261,15 +314,23 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
         options.onProgress?.({ counts: counter.total, bytesRead, bytesTotal, batches: batchesSoFar });
       }
     }
-    for (const note of validate?.notes?.() ?? []) warnings.push(`${input.path}: ${note}`);
     await checkUnchanged(input, options.strict ?? false, warnings);
     inputsDone++;
+  }
+
+  /** warnings.csv exists only when it lists something; an earlier run's copy would mislead. */
+  async function closeWarnings(): Promise<void> {
+    if (!warningsReport) return;
+    if (warningsReport.rows > 0) return warningsReport.close();
+    await warningsReport.discard();
+    await rm(warningsReport.path, { force: true });
   }
 
   let batches: BatchInfo[];
   try {
     for (const [model, columns] of plan.outputColumns) {
       const formatter = formatters.get(model)!;
+      await integrity.beginModel(model);
       sink.beginModel(model, formatter);
       const keys = new KeyGuard(model, columns, options.normalizeKeys ?? false);
       for (const input of plan.inputs) {
@@ -284,11 +345,14 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     if (!options.validateOnly) await rm(join(options.outDir, MANIFEST_FILE), { force: true });
     batches = await sink.finish();
     await report.close();
+    await closeWarnings();
   } catch (error) {
     await nested.discard();
     await sink.abort();
     if (error instanceof StoppedForData) await report.close();
     else await report.discard();
+    // Warnings describe records written into batches, and a stopped run keeps none.
+    await warningsReport?.discard();
     if (options.signal?.aborted) throw new BuildInterrupted(abortReason(options.signal), counter.snapshot(), inputsDone, plan.inputs.length);
     // Stream write errors name no file; reads (which do) pass unchanged.
     if (error instanceof Error && (error as NodeJS.ErrnoException).syscall === 'write') throw new OutputError(options.outDir, error);
@@ -305,6 +369,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       inputs,
       warnings,
       isFullSync: options.isFullSync ?? false,
+      since: options.since === undefined ? null : new Date(options.since).toISOString(),
+      warningsFile: warningsReport?.rows ? WARNINGS_FILE : null,
       appEnrollmentId: options.appEnrollmentId ?? null,
       entryFormat: options.format === 'batch-json' ? 'batch-json' : entryFormat,
       limits: { maxBatchBytes: options.maxBatchBytes, maxBatchRecords: options.maxBatchRecords ?? 0 },
@@ -312,8 +378,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     manifestFile = join(options.outDir, MANIFEST_FILE);
     await writeFileAtomic(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
     await removeStaleBatches(options.outDir, new Set(batches.map((b) => b.file)));
+    // Last, so that the state only ever describes batches that were written.
+    if (options.stateFile) await integrity.saveState(options.stateFile);
   }
-  return { counts, batches, inputs, warnings, rejectsFile, manifestFile, manifest };
+  const orphanWarnings = warningsReport?.rows ?? 0;
+  return { counts, batches, inputs, warnings, rejectsFile, warningsFile: orphanWarnings > 0 ? warningsFile : undefined, orphanWarnings, manifestFile, manifest };
 }
 
 /**
@@ -344,7 +413,7 @@ async function checkUnchanged(input: PlannedInput, strict: boolean, warnings: st
 }
 
 /** Temporary outputs of a run that was killed; the names are this tool's own (util/atomic.ts). */
-const PARTIAL = /^\.(batch-\d{4,}\.(zip|json)|rejects\.csv|manifest\.json)\.[0-9a-f]{8}\.partial$/;
+const PARTIAL = /^\.(batch-\d{4,}\.(zip|json)|rejects\.csv|warnings\.csv|manifest\.json)\.[0-9a-f]{8}\.partial$/;
 
 async function removeStalePartials(outDir: string): Promise<void> {
   for (const name of await readdir(outDir)) {

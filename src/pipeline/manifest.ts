@@ -1,5 +1,5 @@
 import type { BatchInfo } from '../sinks/types.js';
-import type { Counts } from './counts.js';
+import { INVARIANT, type Counts } from './counts.js';
 import type { InputSummary } from './build.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -10,13 +10,19 @@ export interface Manifest {
   version: 1;
   createdAt: string;
   isFullSync: boolean;
+  /** Delta window start (--since/--window), or null when every record counts. */
+  since: string | null;
   appEnrollmentId: string | null;
   entryFormat: string;
   limits: { maxBatchBytes: number; maxBatchRecords: number };
   batches: BatchInfo[];
+  /** The accounting `counts` satisfies, per model and in total. */
+  invariant: typeof INVARIANT;
   counts: Counts;
   inputs: InputSummary[];
   rejects: string;
+  /** Orphans written with a warning (--orphans warn), or null under another policy. */
+  orphanWarnings: string | null;
   warnings: string[];
 }
 
@@ -26,6 +32,8 @@ export function buildManifest(parts: {
   inputs: InputSummary[];
   warnings: string[];
   isFullSync: boolean;
+  since: string | null;
+  warningsFile: string | null;
   appEnrollmentId: string | null;
   entryFormat: string;
   limits: Manifest['limits'];
@@ -35,13 +43,16 @@ export function buildManifest(parts: {
     version: 1,
     createdAt: new Date().toISOString(),
     isFullSync: parts.isFullSync,
+    since: parts.since,
     appEnrollmentId: parts.appEnrollmentId,
     entryFormat: parts.entryFormat,
     limits: parts.limits,
     batches: parts.batches,
+    invariant: INVARIANT,
     counts: parts.counts,
     inputs: parts.inputs,
     rejects: 'rejects.csv',
+    orphanWarnings: parts.warningsFile,
     warnings: parts.warnings,
   };
 }

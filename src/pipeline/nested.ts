@@ -10,7 +10,7 @@ import type { BatchSink } from '../sinks/types.js';
 import type { Reject } from '../validate/compile.js';
 import { problem } from '../validate/problems.js';
 import type { InputSummary } from './build.js';
-import type { Counter } from './counts.js';
+import { emptyTally, type Counter } from './counts.js';
 import type { ReportWriter } from './report.js';
 import { ChildSpills } from './spill.js';
 
@@ -36,7 +36,7 @@ export class NestedRecords {
     const id = `${model.name}\u0000${file}`;
     let tally = this.tallies.get(id);
     if (!tally) {
-      tally = { file, model: model.name, format, read: 0, written: 0, rejected: 0 };
+      tally = { file, model: model.name, format, ...emptyTally() };
       this.tallies.set(id, tally);
       this.context.inputs.push(tally);
     }

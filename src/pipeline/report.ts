@@ -38,8 +38,8 @@ export class ReportWriter {
   private failure: Error | undefined;
   rows = 0;
 
-  constructor(private readonly finalPath: string) {
-    this.tmpPath = temporaryPath(finalPath);
+  constructor(readonly path: string) {
+    this.tmpPath = temporaryPath(path);
     this.out = createWriteStream(this.tmpPath);
     this.out.on('error', (error) => {
       this.failure ??= error;
@@ -85,7 +85,7 @@ export class ReportWriter {
       await rm(this.tmpPath, { force: true });
       throw this.failure;
     }
-    await rename(this.tmpPath, this.finalPath);
+    await rename(this.tmpPath, this.path);
   }
 
   /** Waits for the file to close; an error on the way is already in `failure`. */

@@ -124,7 +124,7 @@ describe('nested documents', () => {
 
   it('stops at a rejected child with --on-invalid fail, keeping no batch and no spill file', async (t) => {
     const dir = await tempDir(t);
-    const bad = { number: 'INV-0', company: 'ACME', customer: 'C-0', total: '1', lines: [{ id: 'L-0-0', no: '1' }, { id: 'L-0-1', text: 'no number' }] };
+    const bad = { number: 'INV-X', company: 'ACME', customer: 'C-0', total: '1', lines: [{ id: 'L-X-0', no: '1' }, { id: 'L-X-1', text: 'no number' }] };
     await writeFile(join(dir, 'invoice_documents.ndjson'), JSON.stringify(bad) + '\n' + invoiceDocuments(5));
     await writeFile(join(dir, 'map.json'), JSON.stringify(INVOICE_MAP));
     const out = join(dir, 'out');

@@ -37,11 +37,11 @@ describe('gzip-compressed inputs', () => {
     const b = await runBuild({ inputs: [packed], outDir: join(dir, 'out-packed'), maxBatchBytes: 1e6 });
     assert.deepEqual(b.counts, a.counts);
     assert.deepEqual(b.counts.byModel, {
-      Company: { read: 2, written: 1, rejected: 1 },
-      Contact: { read: 2, written: 1, rejected: 1 },
-      Invoice: { read: 1, written: 1, rejected: 0 },
-      InvoiceLine: { read: 2, written: 1, rejected: 1 },
-      Payment: { read: 1, written: 1, rejected: 0 },
+      Company: { read: 2, written: 1, rejected: 1, unchanged: 0, outOfWindow: 0 },
+      Contact: { read: 2, written: 1, rejected: 1, unchanged: 0, outOfWindow: 0 },
+      Invoice: { read: 1, written: 1, rejected: 0, unchanged: 0, outOfWindow: 0 },
+      InvoiceLine: { read: 2, written: 1, rejected: 1, unchanged: 0, outOfWindow: 0 },
+      Payment: { read: 1, written: 1, rejected: 0, unchanged: 0, outOfWindow: 0 },
     });
     const entriesA = await readZip(join(dir, 'out-plain', a.batches[0].file));
     const entriesB = await readZip(join(dir, 'out-packed', b.batches[0].file));

@@ -1,0 +1,171 @@
+// Benchmark: the cost of cross-record checks at full scale.
+//
+//   node dist/bench/integrity.js [invoices] [linesPerInvoice] [rounds]   (default 2000000 5 1)
+//
+// Generates companies, invoices and invoice lines as CSV in a temporary
+// folder, then builds them in child processes: checks off, checks on
+// (--full: duplicates and orphans rejected), and checks on with a change
+// state. For each it reports wall time, records per second and the child's
+// peak RSS (VmHWM from /proc, read as the child exits). It also measures the
+// bytes per key of the key indexes in this process. Before timing anything
+// it checks that the checks-on build wrote every generated record once and
+// rejected exactly the planted duplicate and orphan. With rounds > 1 the
+// off and on builds alternate and the fastest of each counts, so load from
+// other processes on a shared machine skews the ratio less.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hash64, hashOut } from '../src/integrity/hash.js';
+import { KeyIndex } from '../src/integrity/key-index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'bin', 'sagesync.js');
+const COMPANIES = 1000;
+const invoices = Number(process.argv[2] ?? 2_000_000);
+const linesPerInvoice = Number(process.argv[3] ?? 5);
+const lines = invoices * linesPerInvoice;
+const rounds = Number(process.argv[4] ?? 1);
+const MIB = 1024 * 1024;
+
+/** Streams generated lines into a file, waiting on the disk. */
+async function writeCsv(path: string, header: string, count: number, row: (i: number) => string): Promise<void> {
+  const out = createWriteStream(path);
+  out.write(header + '\n');
+  let chunk = '';
+  for (let i = 0; i < count; i++) {
+    chunk += row(i) + '\n';
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'close');
+}
+
+async function generate(dir: string): Promise<string[]> {
+  const companies = join(dir, 'companies.csv');
+  await writeCsv(companies, 'erpKey,companyName,companyType,isActive,modified', COMPANIES, (i) => `C-${i},Company ${i},Customer,true,2024-03-01T00:00:00Z`);
+  const invoiceFile = join(dir, 'invoices.csv');
+  await writeCsv(
+    invoiceFile,
+    'erpKey,companyErpKey,customerErpKey,currencyRate,invoiceTypeCode,invoiceDate,totalAmount,modified',
+    invoices,
+    (i) => `INV-${i},C-0,C-${i % COMPANIES},1,AR Invoice,2024-03-01,${(i % 10_000) + 0.5},2024-03-01T00:00:00Z`,
+  );
+  // One planted duplicate line key and one orphan line, the last two rows.
+  const lineFile = join(dir, 'invoicelines.csv');
+  await writeCsv(lineFile, 'erpKey,invoiceErpKey,lineNumber,description,quantity,unitPrice,totalAmount', lines + 2, (i) => {
+    if (i === lines) return `L-0,INV-0,1,duplicate,1,1,1`;
+    if (i === lines + 1) return `L-orphan,INV-missing,1,orphan,1,1,1`;
+    const invoice = Math.floor(i / linesPerInvoice);
+    return `L-${i},INV-${invoice},${(i % linesPerInvoice) + 1},Product ${i % 977},2,${(i % 500) + 0.25},${(i % 500) * 2 + 0.5}`;
+  });
+  return [companies, invoiceFile, lineFile];
+}
+
+interface Run {
+  name: string;
+  seconds: number;
+  peakRssMiB: number;
+  summary: { read: number; written: number; rejected: number; unchanged: number; outOfWindow: number };
+}
+
+/** Reports the child's peak RSS on exit, without touching the command's code. */
+const PEAK_REPORTER =
+  'data:text/javascript,import{readFileSync}from"node:fs";process.on("exit",()=>process.stderr.write("VmHWM "+/VmHWM:\\s*(\\d+)/.exec(readFileSync("/proc/self/status","utf8"))[1]+"\\n"))';
+
+async function build(name: string, inputs: string[], outDir: string, flags: string[]): Promise<Run> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', PEAK_REPORTER, BIN, 'build', ...inputs, '--out', outDir, '--json', ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const [code] = await once(child, 'close');
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`${name}: exit ${code}\n${stderr}`);
+  const peak = /VmHWM (\d+)/.exec(stderr);
+  if (!peak) throw new Error(`${name}: no peak RSS reported\n${stderr}`);
+  return { name, seconds, peakRssMiB: Number(peak[1]) / 1024, summary: JSON.parse(stdout) };
+}
+
+function bytesPerKey(valueWords: number, keys: number): { bytesPerKey: number; mib: number } {
+  const index = new KeyIndex(valueWords);
+  for (let i = 0; i < keys; i++) {
+    hash64(`L-${i}`);
+    index.insert(hashOut.hi, hashOut.lo);
+  }
+  return { bytesPerKey: index.bytes / index.size, mib: index.bytes / MIB };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'sagesync-bench-integrity-'));
+  try {
+    let t = performance.now();
+    const inputs = await generate(dir);
+    let bytes = 0;
+    for (const input of inputs) bytes += (await stat(input)).size;
+    const records = COMPANIES + invoices + lines + 2;
+    console.log(`generated ${records.toLocaleString('en-US')} records (${(bytes / MIB).toFixed(0)} MiB of CSV) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    t = performance.now();
+    const withPositions = bytesPerKey(1, lines);
+    const setOnly = bytesPerKey(0, invoices);
+    console.log(
+      `key index: ${withPositions.bytesPerKey.toFixed(1)} bytes/key with a position at ${lines.toLocaleString('en-US')} keys (${withPositions.mib.toFixed(0)} MiB), ` +
+        `${setOnly.bytesPerKey.toFixed(1)} bytes/key as a set at ${invoices.toLocaleString('en-US')} keys ` +
+        `(${((performance.now() - t) / 1000).toFixed(1)} s for both)`,
+    );
+
+    const report = (run: Run) =>
+      console.log(
+        `${run.name.padEnd(30)} ${run.seconds.toFixed(1).padStart(7)} s  ${Math.round(records / run.seconds).toLocaleString('en-US').padStart(9)} records/s  peak RSS ${run.peakRssMiB.toFixed(0).padStart(5)} MiB`,
+      );
+    let off: Run | undefined;
+    let on: Run | undefined;
+    const fastest = (best: Run | undefined, run: Run): Run =>
+      best === undefined ? run : { ...(run.seconds < best.seconds ? run : best), peakRssMiB: Math.max(best.peakRssMiB, run.peakRssMiB) };
+    for (let round = 0; round < rounds; round++) {
+      const offRun = await build('checks off', inputs, join(dir, 'off'), ['--full', '--duplicates', 'off', '--orphans', 'off']);
+      if (offRun.summary.written !== records) throw new Error(`checks off: unexpected counts ${JSON.stringify(offRun.summary)}`);
+      await rm(join(dir, 'off'), { recursive: true });
+      report(offRun);
+      off = fastest(off, offRun);
+
+      const onRun = await build('checks on (--full)', inputs, join(dir, 'on'), ['--full']);
+      // The run checks its own output before its figures count.
+      if (onRun.summary.rejected !== 2 || onRun.summary.written !== records - 2) throw new Error(`checks on: unexpected counts ${JSON.stringify(onRun.summary)}`);
+      const rejects = await readFile(join(dir, 'on', 'rejects.csv'), 'utf8');
+      if (!/DUPLICATE_KEY/.test(rejects) || !/ORPHAN/.test(rejects)) throw new Error(`checks on: planted problems not reported\n${rejects}`);
+      await rm(join(dir, 'on'), { recursive: true });
+      report(onRun);
+      on = fastest(on, onRun);
+    }
+
+    const state = await build('checks on + new state', inputs, join(dir, 'state'), ['--state', join(dir, 'state.bin')]);
+    const stateBytes = (await stat(join(dir, 'state.bin'))).size;
+    await rm(join(dir, 'state'), { recursive: true });
+    report(state);
+    const again = await build('checks on + unchanged state', inputs, join(dir, 'again'), ['--state', join(dir, 'state.bin')]);
+    // Only the planted duplicate is rejected in a delta; the orphan is written with a warning, and remembered.
+    if (again.summary.written !== 0 || again.summary.unchanged !== records - 1) {
+      throw new Error(`second state run: unexpected counts ${JSON.stringify(again.summary)}`);
+    }
+    report(again);
+
+    console.log(`\nthroughput cost of checks (fastest on vs fastest off of ${rounds} round(s)): ${((on!.seconds / off!.seconds - 1) * 100).toFixed(1)}%`);
+    console.log(`peak RSS: checks off ${off!.peakRssMiB.toFixed(0)} MiB, checks on ${on!.peakRssMiB.toFixed(0)} MiB`);
+    console.log(`state file: ${(stateBytes / MIB).toFixed(0)} MiB for ${(records - 2).toLocaleString('en-US')} identities`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,106 @@
+// Change detection across runs. The state maps a 64-bit hash of each
+// record's model and identity to a 64-bit hash of its canonical output row.
+// It lives in one KeyIndex with two value words (at most 22.5 bytes a key,
+// sized up front from the file's entry count) and is streamed from and to
+// disk in fixed-size chunks, so ten million keys never sit in a JS array or
+// a single buffer.
+//
+// File layout: the 8-byte magic "SGSTATE1", then 16-byte entries (identity
+// hash hi, lo, content hash hi, lo; 32-bit little-endian words). It is
+// replaced atomically (temporary file, then rename) and only by a run that
+// finished, so a run that crashes leaves the previous state as it was.
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { DataError } from '../errors.js';
+import { KeyIndex } from '../integrity/key-index.js';
+import { temporaryPath } from '../util/atomic.js';
+
+const MAGIC = Buffer.from('SGSTATE1', 'latin1');
+const ENTRY_BYTES = 16;
+const WRITE_CHUNK_ENTRIES = 65_536;
+
+export class ChangeState {
+  readonly table: KeyIndex;
+
+  constructor(expectedKeys = 0) {
+    this.table = new KeyIndex(2, expectedKeys);
+  }
+
+  /** Reads a state file; a missing file is an empty state (the first run). */
+  static async load(path: string): Promise<ChangeState> {
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ChangeState();
+      throw error;
+    }
+    const state = new ChangeState(Math.max(0, (size - MAGIC.length) / ENTRY_BYTES));
+    const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+    let carry: Buffer = Buffer.alloc(0);
+    let headerRead = false;
+    const table = state.table;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let buf: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      if (!headerRead) {
+        if (buf.length < MAGIC.length) {
+          carry = buf;
+          continue;
+        }
+        if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new DataError('STATE_INVALID', `${path} is not a sagesync state file`);
+        buf = buf.subarray(MAGIC.length);
+        headerRead = true;
+      }
+      const whole = buf.length - (buf.length % ENTRY_BYTES);
+      for (let at = 0; at < whole; at += ENTRY_BYTES) {
+        table.value[0] = buf.readUInt32LE(at + 8);
+        table.value[1] = buf.readUInt32LE(at + 12);
+        table.insert(buf.readUInt32LE(at), buf.readUInt32LE(at + 4));
+      }
+      carry = Buffer.from(buf.subarray(whole));
+    }
+    if (!headerRead || carry.length > 0) throw new DataError('STATE_INVALID', `${path} is truncated`);
+    return state;
+  }
+
+  /** True when the identity was built before with this content. */
+  isUnchanged(idHi: number, idLo: number, contentHi: number, contentLo: number): boolean {
+    const table = this.table;
+    return table.find(idHi, idLo) && table.value[0] === contentHi >>> 0 && table.value[1] === contentLo >>> 0;
+  }
+
+  /** Notes that the identity was built with this content. */
+  record(idHi: number, idLo: number, contentHi: number, contentLo: number): void {
+    this.table.value[0] = contentHi;
+    this.table.value[1] = contentLo;
+    this.table.insert(idHi, idLo);
+  }
+
+  /** Writes the state under a temporary name, then renames it over `path`. */
+  async save(path: string): Promise<void> {
+    const tmp = temporaryPath(path);
+    const out = createWriteStream(tmp);
+    try {
+      out.write(MAGIC);
+      let chunk = Buffer.alloc(WRITE_CHUNK_ENTRIES * ENTRY_BYTES);
+      let used = 0;
+      for (const entry of this.table.entries()) {
+        for (let w = 0; w < 4; w++) chunk.writeUInt32LE(entry[w], used + w * 4);
+        used += ENTRY_BYTES;
+        if (used === chunk.length) {
+          if (!out.write(chunk)) await once(out, 'drain');
+          chunk = Buffer.alloc(chunk.length);
+          used = 0;
+        }
+      }
+      out.end(chunk.subarray(0, used));
+      await once(out, 'close');
+      await rename(tmp, path);
+    } catch (error) {
+      out.destroy();
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+}

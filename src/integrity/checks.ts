@@ -1,0 +1,360 @@
+// Cross-record checks and delta filters, applied to each validated batch
+// between validation and formatting. Per record, in this order:
+//   1. duplicate identity (decided by validation alone, so both policies and
+//      the pre-pass agree on which records take part);
+//   2. delta window: records whose `modified` is before it are dropped and
+//      counted as outOfWindow;
+//   3. references: each foreign key must name a valid record of its target
+//      model in this run; an orphan is rejected or written with a warning;
+//   4. change detection: a record whose canonical row matches the state is
+//      dropped and counted as unchanged.
+// Every index is a KeyIndex of 64-bit hashes; see key-index.ts for sizes.
+import { ENUMS, type Field, type Model } from '../schema/index.js';
+import { ChangeState } from '../delta/state.js';
+import { windowFilter } from '../delta/window.js';
+import { DataError } from '../errors.js';
+import type { Cell, ValidatedBatch } from '../validate/compile.js';
+import { problem, type Problem } from '../validate/problems.js';
+import { hash64, hashOut } from './hash.js';
+import { KeyIndex } from './key-index.js';
+import { columnReferences, identityReader, type ColumnReference, type IdentityReader } from './keys.js';
+
+export type DuplicatePolicy = 'reject' | 'last-wins' | 'off';
+export type OrphanPolicy = 'reject' | 'warn' | 'off';
+
+export interface IntegrityOptions {
+  duplicates: DuplicatePolicy;
+  orphans: OrphanPolicy;
+  /** Lower bound on `modified`, in ms since the epoch. */
+  since?: number;
+  state?: ChangeState;
+  /** A full sync must carry every record, so unchanged ones are still written. */
+  fullSync: boolean;
+}
+
+/** A validated batch of one input, as a pre-pass reads it. */
+export interface ScannedBatch {
+  fileIndex: number;
+  batch: ValidatedBatch;
+}
+
+/** Reads a model's inputs again through parse and validation, for a key-only pre-pass. */
+export type Rescan = (model: Model) => AsyncIterable<ScannedBatch>;
+
+export interface CheckOutcome {
+  unchanged: number;
+  outOfWindow: number;
+  /** Records written with an orphan warning. */
+  warnings: { line: number; key: string; problems: Problem[] }[];
+}
+
+/** Seeds keep identity hashes of different models apart in the shared state table. */
+const seedOf = (model: Model): number => Math.imul(model.order + 1, 0x9e3779b1);
+const CONTENT_SEED = 0x85ebca6b;
+
+/**
+ * Numbers the lines of a model's inputs on across its files, in reading
+ * order, so one 32-bit word names a file and a line: the duplicate index
+ * then needs 12-byte slots, not 16. Both passes over a model call `of` for
+ * the same records in the same order, so they agree on every position.
+ */
+export class LinePositions {
+  private readonly files: number[] = [];
+  private readonly starts: number[] = [];
+  private currentFile = -1;
+  private base = 0;
+  private end = 0;
+
+  of(fileIndex: number, line: number): number {
+    if (fileIndex !== this.currentFile) {
+      this.currentFile = fileIndex;
+      this.base = this.end;
+      this.files.push(fileIndex);
+      this.starts.push(this.base);
+    }
+    const position = this.base + line;
+    if (position > 0xffffffff) throw new DataError('TOO_MANY_LINES', 'the inputs of one model hold more than 4,294,967,295 lines; split the run');
+    if (position > this.end) this.end = position;
+    return position;
+  }
+
+  /** The file index and line of a position. */
+  locate(position: number): [fileIndex: number, line: number] {
+    let f = this.starts.length - 1;
+    while (f > 0 && this.starts[f] >= position) f--;
+    return [this.files[f], position - this.starts[f]];
+  }
+}
+
+interface ModelChecks {
+  model: Model;
+  identity: IdentityReader | undefined;
+  /** Identity -> line position of the first (reject) or last (last-wins) occurrence. */
+  seen: KeyIndex | undefined;
+  /** Positions of the records as this pass reads them. */
+  positions: LinePositions;
+  /** Positions the index holds: the pre-pass's under last-wins, which has seen every file. */
+  indexed: LinePositions;
+  references: ColumnReference[];
+  /** Target fields of this model that other models' references need, besides the identity. */
+  registers: { column: number; set: KeyIndex }[];
+  inWindow: ((row: readonly Cell[]) => boolean) | undefined;
+  content: ((row: readonly Cell[]) => void) | undefined;
+}
+
+export class IntegrityChecks {
+  /** Valid values of each referenced target field ("Invoice.erpKey"), filled as the target is read. */
+  private readonly parents = new Map<string, KeyIndex>();
+  private current: ModelChecks | undefined;
+  /** (row, identity hi, lo, content hi, lo) of the last checked batch's rows, until `built`. */
+  private readonly pendingFingerprints: number[] = [];
+
+  constructor(
+    private readonly options: IntegrityOptions,
+    private readonly plannedModels: readonly Model[],
+    private readonly filePaths: readonly string[],
+    private readonly columnsOf: (model: Model) => readonly Field[],
+    private readonly rescan: Rescan,
+  ) {}
+
+  /** Prepares the checks of a model; runs the pre-passes it needs. */
+  async beginModel(model: Model): Promise<void> {
+    const columns = this.columnsOf(model);
+    // The identity serves change detection too, whatever the duplicate policy.
+    const identity = identityReader(model, columns);
+    const references = this.options.orphans === 'off' ? [] : columnReferences(model, columns);
+    for (const ref of references) {
+      // A reference to this model or a later one points at records not read
+      // yet: collect the target's values first, so the order of files on the
+      // command line does not matter.
+      for (const target of ref.target ? [ref.target] : []) {
+        if (target.order >= model.order) await this.prescanTarget(target, ref.targetField);
+      }
+    }
+    let seen: KeyIndex | undefined;
+    const positions = new LinePositions();
+    let indexed = positions;
+    if (identity && this.options.duplicates !== 'off') {
+      seen = new KeyIndex(1);
+      if (this.options.duplicates === 'last-wins') {
+        indexed = new LinePositions();
+        await this.indexLastOccurrences(model, identity, seen, indexed);
+      }
+    }
+    const registers: ModelChecks['registers'] = [];
+    for (const name of this.referencedFields(model)) {
+      if (this.parents.has(`${model.name}.${name}`)) continue;
+      if (name === 'erpKey' && seen && identity?.label === 'erpKey') {
+        this.parents.set(`${model.name}.${name}`, seen);
+        continue;
+      }
+      const set = new KeyIndex(0);
+      this.parents.set(`${model.name}.${name}`, set);
+      registers.push({ column: columns.findIndex((f) => f.name === name), set });
+    }
+    this.current = {
+      model,
+      identity,
+      seen,
+      positions,
+      indexed,
+      references,
+      registers,
+      inWindow: this.options.since === undefined ? undefined : windowFilter(columns, this.options.since),
+      content: this.options.state && identity ? contentHasher(columns) : undefined,
+    };
+  }
+
+  async saveState(path: string): Promise<void> {
+    await this.options.state?.save(path);
+  }
+
+  /** Fields of `model` that references of the planned models point at. */
+  private referencedFields(model: Model): Set<string> {
+    const fields = new Set<string>();
+    if (this.options.orphans === 'off') return fields;
+    for (const child of this.plannedModels) {
+      for (const ref of columnReferences(child, this.columnsOf(child))) {
+        if (ref.target === model || (ref.target === undefined && isTableKeyTarget(model))) fields.add(ref.targetField);
+      }
+    }
+    return fields;
+  }
+
+  private async prescanTarget(target: Model, field: string): Promise<void> {
+    const name = `${target.name}.${field}`;
+    if (this.parents.has(name)) return;
+    const set = new KeyIndex(0);
+    this.parents.set(name, set);
+    if (!this.plannedModels.includes(target)) return;
+    const column = this.columnsOf(target).findIndex((f) => f.name === field);
+    if (column < 0) return;
+    for await (const { batch } of this.rescan(target)) {
+      for (const row of batch.rows) {
+        const value = row[column];
+        if (value === null) continue;
+        hash64(value);
+        set.insert(hashOut.hi, hashOut.lo);
+      }
+    }
+  }
+
+  /** last-wins: a key-only pre-pass noting where each identity occurs last. */
+  private async indexLastOccurrences(model: Model, identity: IdentityReader, seen: KeyIndex, positions: LinePositions): Promise<void> {
+    for await (const { fileIndex, batch } of this.rescan(model)) {
+      for (let r = 0; r < batch.rows.length; r++) {
+        const key = identity.text(batch.rows[r]);
+        if (key === undefined) continue;
+        hash64(key);
+        seen.value[0] = positions.of(fileIndex, batch.lines[r]);
+        seen.insert(hashOut.hi, hashOut.lo);
+      }
+    }
+  }
+
+  /**
+   * Applies the checks to one validated batch of the current model, in
+   * place: rows that fail move to `rejects` (kept in line order), rows
+   * dropped by the delta filters are counted.
+   */
+  check(fileIndex: number, result: ValidatedBatch): CheckOutcome {
+    const checks = this.current!;
+    const { identity, seen, references, registers, inWindow, content } = checks;
+    const state = this.options.state;
+    const outcome: CheckOutcome = { unchanged: 0, outOfWindow: 0, warnings: [] };
+    const { rows, lines, rejects } = result;
+    const rejectedBefore = rejects.length;
+    const seed = seedOf(checks.model);
+    const fingerprints = this.pendingFingerprints;
+    fingerprints.length = 0;
+    let keep = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      const line = lines[r];
+      const key = identity?.text(row);
+      let idHi = 0;
+      let idLo = 0;
+      if (key !== undefined && (seen || content)) {
+        hash64(key);
+        idHi = hashOut.hi;
+        idLo = hashOut.lo;
+        const duplicate = seen && this.duplicateOf(seen, idHi, idLo, checks.indexed, checks.positions.of(fileIndex, line), identity!.label, key);
+        if (duplicate) {
+          rejects.push({ line, key, problems: [duplicate] });
+          continue;
+        }
+      }
+      for (const { column, set } of registers) {
+        const value = row[column];
+        if (value === null) continue;
+        hash64(value);
+        set.insert(hashOut.hi, hashOut.lo);
+      }
+      if (inWindow && !inWindow(row)) {
+        outcome.outOfWindow++;
+        continue;
+      }
+      const orphans = references.length > 0 ? this.orphansOf(references, row) : undefined;
+      if (orphans) {
+        if (this.options.orphans === 'reject') {
+          rejects.push({ line, key: key ?? '', problems: orphans });
+          continue;
+        }
+        outcome.warnings.push({ line, key: key ?? '', problems: orphans });
+      }
+      if (content && key !== undefined) {
+        content(row);
+        // The seed keeps equal keys of different models apart in the one state table.
+        const stateHi = (idHi ^ seed) >>> 0;
+        if (!this.options.fullSync && state!.isUnchanged(stateHi, idLo, hashOut.hi, hashOut.lo)) {
+          outcome.unchanged++;
+          continue;
+        }
+        fingerprints.push(keep, stateHi, idLo, hashOut.hi, hashOut.lo);
+      }
+      rows[keep] = row;
+      lines[keep] = line;
+      keep++;
+    }
+    rows.length = keep;
+    lines.length = keep;
+    if (rejects.length > rejectedBefore) rejects.sort((a, b) => a.line - b.line);
+    return outcome;
+  }
+
+  /**
+   * Records the fingerprints of the last checked batch in the state, except
+   * for the rows the sink could not take (`skipped`, ascending): only records
+   * that reached a batch may later count as unchanged.
+   */
+  built(skipped: readonly number[]): void {
+    const state = this.options.state;
+    const pending = this.pendingFingerprints;
+    if (!state) return;
+    let s = 0;
+    for (let at = 0; at < pending.length; at += 5) {
+      const row = pending[at];
+      while (s < skipped.length && skipped[s] < row) s++;
+      if (s < skipped.length && skipped[s] === row) continue;
+      state.record(pending[at + 1], pending[at + 2], pending[at + 3], pending[at + 4]);
+    }
+    pending.length = 0;
+  }
+
+  private duplicateOf(seen: KeyIndex, hi: number, lo: number, indexed: LinePositions, position: number, label: string, key: string): Problem | undefined {
+    const where = () => {
+      const [fileIndex, line] = indexed.locate(seen.value[0]);
+      return `${this.filePaths[fileIndex]}:${line}`;
+    };
+    if (this.options.duplicates === 'last-wins') {
+      if (!seen.find(hi, lo) || seen.value[0] === position) return undefined;
+      return problem('DUPLICATE_KEY', label, `${label} "${key}" occurs again later, at ${where()}, which is kept (--duplicates last-wins)`, key);
+    }
+    seen.value[0] = position;
+    if (seen.insertIfAbsent(hi, lo)) return undefined;
+    return problem('DUPLICATE_KEY', label, `${label} "${key}" was already read at ${where()}, which is kept`, key);
+  }
+
+  /** One ORPHAN problem per foreign key that names no record of its target, or undefined. */
+  private orphansOf(references: readonly ColumnReference[], row: readonly Cell[]): Problem[] | undefined {
+    let problems: Problem[] | undefined;
+    for (const ref of references) {
+      const value = row[ref.column];
+      if (value === null || value === ref.lastFound) continue;
+      const targetName = ref.target?.name ?? (ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null);
+      if (targetName === null) continue;
+      const set = this.parents.get(`${targetName}.${ref.targetField}`);
+      hash64(value);
+      if (set?.find(hashOut.hi, hashOut.lo)) {
+        if (ref.target) ref.lastFound = value;
+        continue;
+      }
+      (problems ??= []).push(
+        problem('ORPHAN', ref.field.name, `${ref.field.name} "${value}" names no ${targetName} (${targetName}.${ref.targetField}) in this run`, value),
+      );
+    }
+    return problems;
+  }
+}
+
+/** CustomField's erpKey may point at any model its tableKey can name. */
+function isTableKeyTarget(model: Model): boolean {
+  return (ENUMS.tableKey as readonly string[]).includes(model.name);
+}
+
+/**
+ * Hashes a row's canonical form (field names and values, empty cells left
+ * out) into hashOut. Names are part of it, so adding an empty column to an
+ * export does not make every record look changed.
+ */
+function contentHasher(columns: readonly Field[]): (row: readonly Cell[]) => void {
+  const prefixes = columns.map((f) => f.name + '\u001e');
+  return (row) => {
+    let text = '';
+    for (let c = 0; c < row.length; c++) {
+      const v = row[c];
+      if (v !== null) text += prefixes[c] + v + '\u001f';
+    }
+    hash64(text, CONTENT_SEED);
+  };
+}

@@ -1,0 +1,166 @@
+// A compact set or map keyed by 64-bit hashes: open addressing with linear
+// probing over one Uint32Array per shard, each slot holding the hash halves
+// and `valueWords` 32-bit words. Nothing per key lives on the JS heap.
+//
+// Size per key: a slot is 8 + 4 * valueWords bytes. A shard grows past a
+// load of 0.85 by the largest factor that keeps the load, right after a
+// growth step, high enough for at most 22.5 bytes per key: x2 for 8-byte
+// slots (sets), x1.59 for 12-byte slots (a line position), x1.2 for 16-byte
+// slots (the change state). Fewer, larger steps matter: every step rehashes
+// the shard, and that work dominated inserting. Sharding by the top hash bits
+// means a step copies one shard (1/256 of the keys), never the whole index,
+// so the peak during growth stays close to the steady size.
+//
+// Keys are the hashes, not the texts: two different texts with the same
+// 64-bit hash count as one key. For n keys the chance that any pair collides
+// is about n^2 / 2^65: 2.7e-6 at ten million keys. ARCHITECTURE.md explains
+// why that risk is taken instead of keeping every key's text.
+
+const SHARD_BITS = 8;
+const SHARDS = 1 << SHARD_BITS;
+const INITIAL_SLOTS = 16;
+const MAX_LOAD = 0.85;
+const MAX_BYTES_PER_KEY = 22.5;
+const TWO_32 = 4294967296;
+
+interface Shard {
+  slots: Uint32Array;
+  capacity: number;
+  size: number;
+}
+
+export class KeyIndex {
+  private readonly stride: number;
+  private readonly growth: number;
+  private readonly shards: Shard[] = [];
+  size = 0;
+  /** Words of the value found by the last successful `find`, or written by `insert`. */
+  readonly value: Uint32Array;
+
+  /** `expectedKeys`, when known (a state file's entry count), sizes the shards up front, sparing the growth steps. */
+  constructor(
+    readonly valueWords = 0,
+    expectedKeys = 0,
+  ) {
+    this.stride = 2 + valueWords;
+    this.growth = Math.min(2, (MAX_LOAD * MAX_BYTES_PER_KEY) / (4 * this.stride));
+    this.value = new Uint32Array(Math.max(1, valueWords));
+    const capacity = Math.max(INITIAL_SLOTS, Math.ceil(expectedKeys / SHARDS / (MAX_LOAD - 0.05)));
+    for (let s = 0; s < SHARDS; s++) {
+      this.shards.push({ slots: new Uint32Array(capacity * this.stride), capacity, size: 0 });
+    }
+  }
+
+  /** Bytes held by the slot arrays. */
+  get bytes(): number {
+    let total = 0;
+    for (const shard of this.shards) total += shard.slots.byteLength;
+    return total;
+  }
+
+  /**
+   * Slot offset of the key in its shard, or of the empty slot where it would
+   * go (then `found` is false). A zero low half marks an empty slot, so keys
+   * with a zero low half are stored with it set to 1: a 2^-32 bias, no more.
+   */
+  private locate(shard: Shard, hi: number, lo: number): number {
+    const stride = this.stride;
+    const slots = shard.slots;
+    // Fibonacci scrambling first, so keys that are not hashes (tests, counters) spread too.
+    let i = Math.floor(((Math.imul(lo, 0x9e3779b1) >>> 0) * shard.capacity) / TWO_32);
+    for (;;) {
+      const at = i * stride;
+      const slotLo = slots[at + 1];
+      if (slotLo === 0) {
+        this.found = false;
+        return at;
+      }
+      if (slotLo === lo && slots[at] === hi) {
+        this.found = true;
+        return at;
+      }
+      if (++i === shard.capacity) i = 0;
+    }
+  }
+
+  private found = false;
+
+  /** True when the key is present; its value is then in `this.value`. */
+  find(hi: number, lo: number): boolean {
+    lo = lo >>> 0 || 1;
+    const shard = this.shards[hi >>> (32 - SHARD_BITS)];
+    const at = this.locate(shard, hi >>> 0, lo);
+    if (this.found) for (let w = 0; w < this.valueWords; w++) this.value[w] = shard.slots[at + 2 + w];
+    return this.found;
+  }
+
+  /**
+   * Adds the key with `this.value` as its value, or overwrites the value of
+   * a present key. Returns true when the key was new.
+   */
+  insert(hi: number, lo: number): boolean {
+    lo = lo >>> 0 || 1;
+    hi = hi >>> 0;
+    const shard = this.shards[hi >>> (32 - SHARD_BITS)];
+    if (shard.size + 1 > shard.capacity * MAX_LOAD) this.grow(shard);
+    const at = this.locate(shard, hi, lo);
+    const slots = shard.slots;
+    const added = !this.found;
+    slots[at] = hi;
+    slots[at + 1] = lo;
+    for (let w = 0; w < this.valueWords; w++) slots[at + 2 + w] = this.value[w];
+    if (added) {
+      shard.size++;
+      this.size++;
+    }
+    return added;
+  }
+
+  /**
+   * Adds the key with `this.value` as its value when absent and returns
+   * true; when present, leaves it, loads its value into `this.value` and
+   * returns false. One probe sequence instead of `find` then `insert`.
+   */
+  insertIfAbsent(hi: number, lo: number): boolean {
+    lo = lo >>> 0 || 1;
+    hi = hi >>> 0;
+    const shard = this.shards[hi >>> (32 - SHARD_BITS)];
+    if (shard.size + 1 > shard.capacity * MAX_LOAD) this.grow(shard);
+    const at = this.locate(shard, hi, lo);
+    const slots = shard.slots;
+    if (this.found) {
+      for (let w = 0; w < this.valueWords; w++) this.value[w] = slots[at + 2 + w];
+      return false;
+    }
+    slots[at] = hi;
+    slots[at + 1] = lo;
+    for (let w = 0; w < this.valueWords; w++) slots[at + 2 + w] = this.value[w];
+    shard.size++;
+    this.size++;
+    return true;
+  }
+
+  private grow(shard: Shard): void {
+    const stride = this.stride;
+    const old = shard.slots;
+    const oldCapacity = shard.capacity;
+    shard.capacity = Math.ceil(oldCapacity * this.growth) + 1;
+    shard.slots = new Uint32Array(shard.capacity * stride);
+    for (let i = 0; i < oldCapacity; i++) {
+      const from = i * stride;
+      if (old[from + 1] === 0) continue;
+      const at = this.locate(shard, old[from], old[from + 1]);
+      shard.slots.set(old.subarray(from, from + stride), at);
+    }
+  }
+
+  /** Every entry as (hi, lo, value words), in no particular order. */
+  *entries(): Generator<Uint32Array> {
+    const stride = this.stride;
+    for (const shard of this.shards) {
+      for (let at = 0; at < shard.slots.length; at += stride) {
+        if (shard.slots[at + 1] !== 0) yield shard.slots.subarray(at, at + stride);
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { hash64, hashOut } from '../../src/integrity/hash.js';
+import { KeyIndex } from '../../src/integrity/key-index.js';
+
+function hashOf(text: string): [number, number] {
+  hash64(text);
+  return [hashOut.hi, hashOut.lo];
+}
+
+describe('hash64', () => {
+  it('is stable, seed-dependent and spreads near-identical keys', () => {
+    assert.deepEqual(hashOf('INV-1'), hashOf('INV-1'));
+    assert.notDeepEqual(hashOf('INV-1'), hashOf('INV-2'));
+    hash64('INV-1', 7);
+    assert.notDeepEqual([hashOut.hi, hashOut.lo], hashOf('INV-1'));
+    const seen = new Set<string>();
+    for (let i = 0; i < 100_000; i++) seen.add(hashOf(`L-${i}`).join(':'));
+    assert.equal(seen.size, 100_000);
+  });
+});
+
+describe('KeyIndex', () => {
+  it('finds every inserted key with its value and no other key', () => {
+    const index = new KeyIndex(2);
+    const n = 50_000;
+    for (let i = 0; i < n; i++) {
+      const [hi, lo] = hashOf(`K-${i}`);
+      index.value[0] = i;
+      index.value[1] = i * 3;
+      assert.equal(index.insert(hi, lo), true);
+    }
+    assert.equal(index.size, n);
+    for (let i = 0; i < n; i++) {
+      const [hi, lo] = hashOf(`K-${i}`);
+      assert.equal(index.find(hi, lo), true);
+      assert.deepEqual([index.value[0], index.value[1]], [i, i * 3]);
+      assert.equal(index.find(...hashOf(`absent-${i}`)), false);
+    }
+    index.value[0] = 42;
+    index.value[1] = 43;
+    assert.equal(index.insert(...hashOf('K-7')), false, 'an existing key is updated, not added');
+    assert.equal(index.size, n);
+    assert.ok(index.find(...hashOf('K-7')));
+    assert.equal(index.value[0], 42);
+    assert.equal([...index.entries()].length, n);
+  });
+
+  it('insertIfAbsent adds a new key, and for a present one keeps it and returns its value', () => {
+    const index = new KeyIndex(2);
+    index.value[0] = 1;
+    index.value[1] = 10;
+    assert.equal(index.insertIfAbsent(...hashOf('A')), true);
+    index.value[0] = 2;
+    index.value[1] = 20;
+    assert.equal(index.insertIfAbsent(...hashOf('A')), false);
+    assert.deepEqual([index.value[0], index.value[1]], [1, 10]);
+    assert.equal(index.size, 1);
+  });
+
+  it('keeps a key whose low half is zero', () => {
+    const index = new KeyIndex(0);
+    index.insert(123, 0);
+    assert.equal(index.find(123, 0), true);
+    assert.equal(index.find(124, 0), false);
+  });
+
+  it('stays within 22.5 bytes per key at any size past the first allocation', () => {
+    for (const valueWords of [0, 1, 2]) {
+      const index = new KeyIndex(valueWords);
+      for (let i = 0; i < 300_000; i++) {
+        index.insert(...hashOf(`E-${i}`));
+        if (i > 100_000 && i % 9973 === 0) assert.ok(index.bytes / index.size <= 22.5, `${index.bytes / index.size} bytes a key at ${i}`);
+      }
+    }
+  });
+});
