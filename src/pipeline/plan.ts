@@ -43,6 +43,8 @@ export interface PlanOptions extends ReadOptions {
   mapping?: Mapping;
 }
 
+const OWN_OUTPUTS = /^(rejects\.csv|warnings\.csv|manifest\.json|upload-state\.json|batch-\d{4,}\.json)$/;
+
 async function expand(path: string): Promise<string[]> {
   let info;
   try {
@@ -51,7 +53,9 @@ async function expand(path: string): Promise<string[]> {
     throw new UsageError(`${path}: no such file or folder`);
   }
   if (!info.isDirectory()) return [path];
-  const names = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
+  // A folder may also hold what an earlier run wrote there (build or validate with --out
+  // inside the input folder); those files are reports, never exports.
+  const names = (await readdir(path)).filter((name) => !name.startsWith('.') && !OWN_OUTPUTS.test(name)).sort();
   return names.map((name) => join(path, name)).filter(isInputFileName);
 }
 

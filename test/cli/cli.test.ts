@@ -119,3 +119,17 @@ describe('sagesync CLI', () => {
     assert.match(result.stderr, /^sagesync: no input files/);
   });
 });
+
+describe('sagesync CLI with outputs inside the input folder', () => {
+  it('does not read its own reports back as exports', async (t) => {
+    const dir = await tempDir(t);
+    await writeFile(join(dir, 'basecurrency.csv'), 'baseCurrencyCode\nEUR\n,\n');
+    const first = await runCli(['validate', dir, '--out', dir]);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await runCli(['build', dir, '--out', dir]);
+    assert.equal(second.code, 0, second.stderr);
+    const again = await runCli(['build', dir, '--out', dir]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /read 2 = written 1 \+ rejected 1/);
+  });
+});
