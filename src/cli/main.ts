@@ -6,6 +6,7 @@ import { mappingCommand } from './mapping.js';
 import { protoText } from '../schema/proto.js';
 import { serveCommand } from './serve.js';
 import { uploadCommand } from './upload.js';
+import { generateCommand } from './generate.js';
 
 const HELP = `usage: sagesync <command> [options]
 
@@ -16,6 +17,7 @@ commands:
   proto                  print the .proto of the sync models (protobuf inputs)
   upload <out-dir>       send a build's batches to the Sage Network and follow them
   serve                  run a local Sage Network sync service for offline tests
+  generate               write a synthetic ERP export (for tests and benchmarks)
 
 "sagesync <command> --help" describes a command's options.`;
 
@@ -37,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
         return await uploadCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case 'generate':
+        return await generateCommand(rest);
       case undefined:
       case 'help':
       case '--help':
