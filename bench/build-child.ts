@@ -1,0 +1,18 @@
+// One build in a process of its own, so its peak RSS is the build's alone.
+// Prints one JSON line: seconds, peak RSS, counts and batch records.
+import { runBuild } from '../src/pipeline/build.js';
+
+const [input, outDir] = process.argv.slice(2);
+const started = performance.now();
+const result = await runBuild({ inputs: [input], outDir, maxBatchBytes: 50_000_000 });
+const seconds = (performance.now() - started) / 1000;
+console.log(
+  JSON.stringify({
+    seconds,
+    // resourceUsage().maxRSS is in KiB.
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    counts: result.counts,
+    batchRecords: result.batches.reduce((sum, b) => sum + b.records, 0),
+    batchBytes: result.batches.reduce((sum, b) => sum + b.bytes, 0),
+  }),
+);
