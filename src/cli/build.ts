@@ -5,6 +5,7 @@ import { ZIP_MAX_BYTES } from '../sinks/zip-batches.js';
 import { parseByteSize } from '../util/size.js';
 import { parseArgs } from 'node:util';
 import { choiceOption, integerOption, parsingArgs } from './args.js';
+import { ProgressDisplay } from './progress.js';
 import { buildSummary } from './summary.js';
 import { parseSince, windowStart } from '../delta/window.js';
 
@@ -62,6 +63,8 @@ options:
                             while it is read
   --json                    print the final summary as JSON
   --quiet                   print nothing but errors
+On a terminal, a progress line (rows, rows/s, bytes read, batch, ETA) is
+shown on stderr while the build runs.
 
 records without "modified" are always kept. Every run accounts for each
 record: read = written + rejected + unchanged + outOfWindow.
@@ -158,7 +161,15 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     strict: values.strict ?? false,
     normalizeKeys: values['normalize-keys'] ?? false,
   };
-  const result = await withSignals((signal) => runBuild({ ...options, signal }));
+  // A live line only where a person watches: a terminal, and no --quiet or --json.
+  const progress = process.stderr.isTTY && !values.quiet && !values.json ? new ProgressDisplay(process.stderr) : undefined;
+  options.onProgress = progress?.update;
+  let result;
+  try {
+    result = await withSignals((signal) => runBuild({ ...options, signal }));
+  } finally {
+    progress?.clear();
+  }
   const seconds = (performance.now() - started) / 1000;
   if (values.json) {
     console.log(JSON.stringify({ ...result.counts, batches: result.batches, inputs: result.inputs, warnings: result.warnings, rejects: result.rejectsFile, orphanWarnings: result.orphanWarnings, warningsFile: result.warningsFile, manifest: result.manifestFile, seconds }, null, 2));

@@ -73,6 +73,7 @@ export interface Progress {
   counts: Tally;
   bytesRead: number;
   bytesTotal: number;
+  /** Batches opened so far; the last one is the one being written. */
   batches: number;
 }
 
@@ -192,7 +193,6 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const inputs: InputSummary[] = [];
   const bytesTotal = plan.inputs.reduce((sum, i) => sum + i.bytes, 0);
   let bytesRead = 0;
-  let batchesSoFar = 0;
   let inputsDone = 0;
   // BatchSyncModel arrays hold the same objects as JSONL entries.
   const entryFormat = options.format === 'batch-json' ? 'jsonl' : (options.entryFormat ?? 'csv');
@@ -311,7 +311,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
           // Children are judged per parent batch: the run stops after it, naming the child that used up the allowance.
           if (childRejects.length > 0 && allowance() <= 0) stop(input.path, childRejects[Math.min(childRejects.length, allowed) - 1]);
         }
-        options.onProgress?.({ counts: counter.total, bytesRead, bytesTotal, batches: batchesSoFar });
+        options.onProgress?.({ counts: counter.total, bytesRead, bytesTotal, batches: sink.currentBatch ?? 0 });
       }
     }
     await checkUnchanged(input, options.strict ?? false, warnings);

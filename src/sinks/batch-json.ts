@@ -49,6 +49,10 @@ export class BatchJsonWriter implements BatchSink {
     this.prefix = `{"isFullSync":${options.isFullSync},"appEnrollmentId":${JSON.stringify(options.appEnrollmentId)}`;
   }
 
+  get currentBatch(): number {
+    return this.nextIndex - 1;
+  }
+
   /** Records arrive as JSONL lines (jsonlFormatter): one object and a newline. */
   beginModel(model: Model, formatter: LineFormatter): void {
     if (formatter.extension !== 'jsonl') throw new Error('BatchJsonWriter needs JSONL-formatted records');

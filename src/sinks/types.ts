@@ -27,6 +27,8 @@ export interface BatchLimits {
  * the sink cuts batches at the limits and names them batch-0001, ....
  */
 export interface BatchSink {
+  /** Number of the batch being written (1 for batch-0001), or of the last one closed; 0 before any. */
+  readonly currentBatch?: number;
   beginModel(model: Model, formatter: LineFormatter): void;
   /**
    * Writes records, each one complete line. Resolves with the indexes of the

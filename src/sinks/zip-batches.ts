@@ -130,6 +130,10 @@ export class ZipBatchWriter implements BatchSink {
 
   constructor(private readonly options: ZipBatchOptions) {}
 
+  get currentBatch(): number {
+    return this.nextIndex - 1;
+  }
+
   beginModel(model: Model, formatter: LineFormatter): void {
     this.model = model;
     this.formatter = formatter;
