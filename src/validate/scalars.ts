@@ -10,6 +10,7 @@ const EXP_DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?[eE]([+-]?\d+)$/;
 
 /** Exact decimal text: a leading "+" dropped, ".5" -> "0.5", "5." -> "5", exponents expanded. */
 export function canonicalDecimal(text: string): string | undefined {
+  if (isCanonicalDecimal(text)) return text;
   if (PLAIN_DECIMAL.test(text)) {
     let s = text.charCodeAt(0) === 43 /* + */ ? text.slice(1) : text;
     if (s.endsWith('.')) s = s.slice(0, -1);
@@ -22,6 +23,28 @@ export function canonicalDecimal(text: string): string | undefined {
   const m = EXP_DECIMAL.exec(text);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
   return expandExponent(m[1] === '-' ? '-' : '', m[2], m[3] ?? '', Number(m[4]));
+}
+
+/**
+ * The common case, checked without a regular expression: already canonical
+ * ("-12.50", "0.5", "7"): digits, at most one inner ".", an optional "-",
+ * no leading zero before another digit.
+ */
+function isCanonicalDecimal(text: string): boolean {
+  const len = text.length;
+  let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (i >= len) return false;
+  const first = text.charCodeAt(i);
+  if (first === 48 /* 0 */ && i + 1 < len && text.charCodeAt(i + 1) !== 46) return false;
+  let dot = -1;
+  for (; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (dot !== -1) return false;
+      dot = i;
+    } else if (c < 48 || c > 57) return false;
+  }
+  return dot === -1 || (dot > (text.charCodeAt(0) === 45 ? 1 : 0) && dot < len - 1);
 }
 
 function expandExponent(sign: string, intPart: string, fracPart: string, exp: number): string | undefined {
@@ -74,6 +97,8 @@ export function daysInMonth(year: number, month: number): number {
  * a space separator becomes "T".
  */
 export function canonicalDateTime(text: string): string | undefined {
+  if (text.length === 10 && isPlainDate(text)) return text;
+  if (text.length === 20 && isPlainUtcDateTime(text)) return text;
   const m = DATE_TIME.exec(text);
   if (!m) return undefined;
   const year = +m[1];
@@ -87,6 +112,36 @@ export function canonicalDateTime(text: string): string | undefined {
     if (+offset.slice(1, 3) > 14 || +offset.slice(3, 5) > 59) return undefined;
   }
   return text.charCodeAt(10) === 32 ? text.slice(0, 10) + 'T' + text.slice(11) : text;
+}
+
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** "YYYY-MM-DD" naming a real day, checked without a regular expression (the common case). */
+function isPlainDate(text: string): boolean {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/** "YYYY-MM-DDThh:mm:ssZ" naming a real instant (the common case). */
+function isPlainUtcDateTime(text: string): boolean {
+  if (text.charCodeAt(10) !== 84 /* T */ || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || text.charCodeAt(19) !== 90 /* Z */) {
+    return false;
+  }
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  return hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && isPlainDate(text);
 }
 
 const MONTH_DAY = /^(\d{2})-(\d{2})$/;
