@@ -1,0 +1,41 @@
+// Shared pieces of the micro-benchmarks: generated input held in memory,
+// a check that runs before any timing, and a table in rows per second.
+
+import { Bench } from 'tinybench';
+import { modelCounts, modelText } from '../../src/generate/records.js';
+import { getModel, type Model } from '../../src/schema/index.js';
+import type { InputFormat } from '../../src/sources/types.js';
+
+/** `rows` generated records of a model as one text, in the given format. */
+export function generatedText(modelName: string, format: InputFormat, rows: number): { model: Model; text: string } {
+  const model = getModel(modelName);
+  const counts = modelCounts({ invoices: 1000, linesPerInvoice: 4, counts: { [model.name]: rows } });
+  const text = [...modelText(model, counts, { format, seed: 1, defectRate: 0 })].map((c) => c.text).join('');
+  return { model, text };
+}
+
+export function check(condition: unknown, what: string): void {
+  if (!condition) throw new Error(`benchmark output check failed: ${what}`);
+}
+
+/** Runs the tasks and prints rows/s (and MB/s when `bytes` is given) per task. */
+export async function runAndReport(title: string, bench: Bench, rows: number, bytes?: number): Promise<void> {
+  await bench.run();
+  console.log(`\n${title} (${rows.toLocaleString('en-US')} rows per run${bytes ? `, ${(bytes / 1e6).toFixed(1)} MB` : ''})`);
+  const table = bench.tasks.map((task) => {
+    const result = task.result as { state?: string; latency?: { mean: number }; error?: unknown } | undefined;
+    if (!result?.latency) return { task: task.name, error: String(result?.error ?? 'no result') };
+    const seconds = result.latency.mean / 1000;
+    return {
+      task: task.name,
+      'rows/s': Math.round(rows / seconds).toLocaleString('en-US'),
+      ...(bytes ? { 'MB/s': (bytes / 1e6 / seconds).toFixed(1) } : {}),
+      'us/row': ((seconds * 1e6) / rows).toFixed(2),
+    };
+  });
+  console.table(table);
+}
+
+export function newBench(): Bench {
+  return new Bench({ time: 1500, warmupTime: 300 });
+}
