@@ -2,19 +2,19 @@
 // End to end: invoice lines -> validated ZIP batches, against one-core
 // deflateRawSync level 6 on the same bytes. Writes bench/results/e2e-*.json.
 
+import type { TextFormat } from '../src/generate/records.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { InputFormat } from '../src/sources/types.js';
 import { conditions, describe, measure, ROOT, type Measurement } from './lib/e2e.js';
 
-const TARGETS: Record<InputFormat, number> = { csv: 1.0, ndjson: 0.8, json: 0.6 };
+const TARGETS: Record<TextFormat, number> = { csv: 1.0, ndjson: 0.8, json: 0.6 };
 
 const { values } = parseArgs({
   options: { rows: { type: 'string' }, formats: { type: 'string' }, runs: { type: 'string' } },
 });
 const rows = Number(values.rows ?? 1_000_000);
-const formats = (values.formats ?? 'csv,ndjson,json').split(',') as InputFormat[];
+const formats = (values.formats ?? 'csv,ndjson,json').split(',') as TextFormat[];
 const runs = Number(values.runs ?? 1);
 
 const results: (Measurement & { target: number; runs: Measurement[] })[] = [];

@@ -3,6 +3,7 @@
 // child process, and time one-core deflateRawSync level 6 on the same bytes
 // in this process. The ratio of the two is what holds on a noisy machine.
 
+import type { TextFormat } from '../../src/generate/records.js';
 import { execFile } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
@@ -13,7 +14,6 @@ import { promisify } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { runGenerate } from '../../src/generate/write.js';
 import { getModel } from '../../src/schema/index.js';
-import type { InputFormat } from '../../src/sources/types.js';
 
 const run = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -21,7 +21,7 @@ export const ROOT = resolve(HERE, '..', '..', '..');
 const CHILD = join(HERE, '..', 'build-child.js');
 
 export interface Measurement {
-  format: InputFormat;
+  format: TextFormat;
   rows: number;
   inputBytes: number;
   build: { seconds: number; rowsPerSecond: number; mbPerSecond: number; peakRssMiB: number };
@@ -31,7 +31,7 @@ export interface Measurement {
 }
 
 /** A generated input of `rows` invoice lines, made once and reused. */
-export async function benchInput(format: InputFormat, rows: number): Promise<string> {
+export async function benchInput(format: TextFormat, rows: number): Promise<string> {
   const dir = join(ROOT, '.tmp', 'bench', `invoiceline-${format}-${rows}`);
   if (!existsSync(join(dir, 'truth'))) {
     await rm(dir, { recursive: true, force: true });
@@ -90,7 +90,7 @@ export async function timedBuild(dir: string, rows: number): Promise<{ seconds: 
   }
 }
 
-export async function measure(format: InputFormat, rows: number): Promise<Measurement> {
+export async function measure(format: TextFormat, rows: number): Promise<Measurement> {
   const dir = await benchInput(format, rows);
   const file = join(dir, `invoiceline.${format}`);
   const inputBytes = (await stat(file)).size;

@@ -1,13 +1,13 @@
 // Shared pieces of the micro-benchmarks: generated input held in memory,
 // a check that runs before any timing, and a table in rows per second.
 
+import type { TextFormat } from '../../src/generate/records.js';
 import { Bench } from 'tinybench';
 import { modelCounts, modelText } from '../../src/generate/records.js';
 import { getModel, type Model } from '../../src/schema/index.js';
-import type { InputFormat } from '../../src/sources/types.js';
 
 /** `rows` generated records of a model as one text, in the given format. */
-export function generatedText(modelName: string, format: InputFormat, rows: number): { model: Model; text: string } {
+export function generatedText(modelName: string, format: TextFormat, rows: number): { model: Model; text: string } {
   const model = getModel(modelName);
   const counts = modelCounts({ invoices: 1000, linesPerInvoice: 4, counts: { [model.name]: rows } });
   const text = [...modelText(model, counts, { format, seed: 1, defectRate: 0 })].map((c) => c.text).join('');

@@ -7,8 +7,10 @@
 
 import { ALL_MODELS, EXAMPLES, getModel, type Field, type Model } from '../schema/index.js';
 import { csvCell } from '../sinks/format.js';
-import type { InputFormat } from '../sources/types.js';
 import type { ProblemCode } from '../validate/problems.js';
+
+/** Text formats the generator writes. */
+export type TextFormat = 'csv' | 'ndjson' | 'json';
 
 /** Kinds of defect the generator injects, named by the reject code the build gives them. */
 export type DefectCode = Extract<ProblemCode, 'REQUIRED' | 'ENUM' | 'DATE' | 'NUMBER' | 'BOOLEAN' | 'MALFORMED'>;
@@ -239,14 +241,14 @@ export interface ModelChunk {
 }
 
 export interface ModelTextOptions {
-  format: InputFormat;
+  format: TextFormat;
   seed: number;
   /** Share of extra, defective records, 0 to 1. */
   defectRate: number;
 }
 
 /** Defects a model can carry: each needs a field of the right kind. */
-function defectTargets(model: Model, columns: readonly Column[], format: InputFormat): Map<DefectCode, Field[]> {
+function defectTargets(model: Model, columns: readonly Column[], format: TextFormat): Map<DefectCode, Field[]> {
   const fields = columns.map((c) => c.field);
   const targets = new Map<DefectCode, Field[]>([
     // The key field stays filled so the reject names the record.

@@ -8,13 +8,12 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ALL_MODELS, type Model } from '../schema/index.js';
 import { csvCell } from '../sinks/format.js';
-import type { InputFormat } from '../sources/types.js';
 import { temporaryPath, writeFileAtomic } from '../util/atomic.js';
-import { modelCounts, modelText, type Defect, type Scale } from './records.js';
+import { modelCounts, modelText, type Defect, type Scale, type TextFormat } from './records.js';
 
 export interface GenerateOptions extends Scale {
   outDir: string;
-  format: InputFormat;
+  format: TextFormat;
   seed: number;
   defectRate: number;
   /** Models to write; all when absent. References still name records of the others. */
@@ -33,7 +32,7 @@ export interface GeneratedFile {
 export const TRUTH_FILE = join('truth', 'defects.csv');
 export const TRUTH_COLUMNS = ['file', 'line', 'erpKey', 'field', 'code'] as const;
 
-const EXTENSION: Record<InputFormat, string> = { csv: 'csv', ndjson: 'ndjson', json: 'json' };
+const EXTENSION: Record<TextFormat, string> = { csv: 'csv', ndjson: 'ndjson', json: 'json' };
 
 export async function runGenerate(options: GenerateOptions): Promise<{ files: GeneratedFile[]; truthFile: string }> {
   await mkdir(join(options.outDir, 'truth'), { recursive: true });

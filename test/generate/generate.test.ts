@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { TextFormat } from '../../src/generate/records.js';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -6,7 +7,6 @@ import { exportedFields, modelCounts, modelText, DEFECT_CODES } from '../../src/
 import { runGenerate, TRUTH_FILE } from '../../src/generate/write.js';
 import { runBuild } from '../../src/pipeline/build.js';
 import { ALL_MODELS, getModel, referencesOf } from '../../src/schema/index.js';
-import type { InputFormat } from '../../src/sources/types.js';
 import { parseCsv, readZip, SAMPLES, tempDir } from '../helpers.js';
 
 const GENERATED = join(SAMPLES, 'generated');
@@ -16,7 +16,7 @@ const GENERATED = join(SAMPLES, 'generated');
  * every injected defect is rejected at its line with its code, and nothing
  * else is rejected.
  */
-async function assertRejectsMatchTruth(dir: string, out: string, format: InputFormat) {
+async function assertRejectsMatchTruth(dir: string, out: string, format: TextFormat) {
   const result = await runBuild({ inputs: [dir], outDir: out, maxBatchBytes: 50_000_000 });
   const truth = await parseCsv(await readFile(join(dir, TRUTH_FILE), 'utf8'));
   const rejects = await parseCsv(await readFile(result.rejectsFile, 'utf8'));
