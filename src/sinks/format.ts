@@ -57,14 +57,13 @@ export function jsonlFormatter(columns: readonly Field[]): LineFormatter {
     extension: 'jsonl',
     header: '',
     line(row) {
-      let out = '{';
+      // Joined once, like CSV lines: appending member by member builds a rope.
+      const members: string[] = [];
       for (let c = 0; c < n; c++) {
         const v = row[c];
-        if (v === null) continue;
-        if (out.length > 1) out += ',';
-        out += prefixes[c] + (literal[c] ? v : JSON.stringify(v));
+        if (v !== null) members.push(prefixes[c] + (literal[c] ? v : JSON.stringify(v)));
       }
-      return out + '}\n';
+      return '{' + members.join(',') + '}\n';
     },
   };
 }
