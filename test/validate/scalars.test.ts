@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   canonicalBoolean,
   canonicalDateTime,
@@ -87,5 +88,44 @@ describe('canonicalMonthDay and canonicalUuid', () => {
   it('checks UUIDs', () => {
     assert.equal(canonicalUuid('3F2504E0-4F89-11D3-9A0C-0305E82C3301'), '3F2504E0-4F89-11D3-9A0C-0305E82C3301');
     assert.equal(canonicalUuid('3f2504e0-4f89-11d3-9a0c-0305e82c330'), undefined);
+  });
+});
+
+describe('canonical forms hold for any input (the char-code fast paths agree with the full checks)', () => {
+  it('a decimal result is canonical, equal in value, and a fixed point', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[+-]?[0-9]{0,6}\.?[0-9]{0,4}$/), (text) => {
+        const out = canonicalDecimal(text);
+        const valid = /[0-9]/.test(text);
+        assert.equal(out !== undefined, valid, text);
+        if (out === undefined) return;
+        assert.equal(Number(out), Number(text.replace(/\.$/, '')), text);
+        assert.match(out, /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/);
+        assert.equal(canonicalDecimal(out), out);
+      }),
+    );
+  });
+
+  it('a date or UTC date-time is accepted exactly when it names a real day and time', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.boolean(),
+        (year, month, day, hour, minute, withTime) => {
+          const date = `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}`;
+          const text = withTime ? `${date}T${two(hour)}:${two(minute)}:${two(minute)}Z` : date;
+          const utc = new Date(0);
+          utc.setUTCFullYear(year, month - 1, day);
+          const realDay = year >= 1 && month >= 1 && month <= 12 && utc.getUTCDate() === day;
+          const realTime = !withTime || (hour <= 23 && minute <= 59);
+          assert.equal(canonicalDateTime(text), realDay && realTime ? text : undefined, text);
+        },
+      ),
+    );
   });
 });
