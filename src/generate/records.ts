@@ -159,7 +159,7 @@ function ownerIndex(index: number, count: number, owner: Owner): number {
   return Math.floor((index * owner.count) / Math.max(1, count));
 }
 
-/** Fields other than erpKey that references point at (FinancialAccount.code), as "Model.field". */
+/** Every field a reference points at, as "Model.field": erpKeys, and FinancialAccount.code. */
 const REFERENCED = new Set(
   ALL_MODELS.flatMap((m) => m.fields.map((f) => f.ref)).filter((ref): ref is string => ref !== undefined && ref !== 'tableKey'),
 );
