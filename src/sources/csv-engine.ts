@@ -154,6 +154,8 @@ export class CsvEngine {
     this.recordStart = start;
     let newlines = 0;
     let i = start;
+    // The next line end, found once per line rather than once per field.
+    let lineEnd = -1;
     for (;;) {
       if (i - start > this.maxRecordChars) {
         return this.fail(final ? 'MALFORMED' : 'TOO_LARGE', `record longer than ${this.maxRecordChars} characters; an unterminated quote is likely`);
@@ -200,11 +202,14 @@ export class CsvEngine {
       }
       // Unquoted field: runs to the next delimiter or line end.
       let d = buf.indexOf(this.delimiter, i);
-      let nl = buf.indexOf('\n', i);
-      if (nl === -1) {
-        if (!final) return NEED_MORE;
-        nl = len;
+      if (lineEnd < i) {
+        lineEnd = buf.indexOf('\n', i);
+        if (lineEnd === -1) {
+          if (!final) return NEED_MORE;
+          lineEnd = len;
+        }
       }
+      const nl = lineEnd;
       if (d === -1 || d > nl) d = -1;
       const endField = d === -1 ? (nl > i && buf.charCodeAt(nl - 1) === CR ? nl - 1 : nl) : d;
       const text = buf.slice(i, endField);
