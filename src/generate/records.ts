@@ -186,10 +186,12 @@ function valueMaker(model: Model, field: Field, count: number, counts: Map<Model
     return (_i, random) => referencedValue(target, targetField, random.int(countOf(target)));
   }
   if (SEQUENCE_FIELDS.has(field.name)) {
-    if (!owner) return (i) => String(i + 1);
+    // A bounded sequence (periodNumber 1-13) starts again past its end.
+    const span = field.max ?? Infinity;
+    if (!owner) return (i) => String((i % span) + 1);
     return (i) => {
       const parent = ownerIndex(i, count, owner);
-      return String(i - Math.ceil((parent * count) / owner.count) + 1);
+      return String(((i - Math.ceil((parent * count) / owner.count)) % span) + 1);
     };
   }
   if (field.enum) return (_i, random) => random.pick(field.enum!);
