@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 describe('build progress', () => {
   it('shows rows, rate, bytes read of total, batch and ETA', () => {
-    const progress: Progress = { counts: { read: 20_000, written: 19_990, rejected: 10 }, bytesRead: 4 << 20, bytesTotal: 12 << 20, batches: 2 };
+    const progress: Progress = { counts: { read: 20_000, written: 19_990, rejected: 10, unchanged: 0, outOfWindow: 0 }, bytesRead: 4 << 20, bytesTotal: 12 << 20, batches: 2 };
     const line = progressLine(progress, 2);
     assert.equal(line, '20,000 rows · 10,000 rows/s · 4.00 MiB of 12.0 MiB read · batch 2 · ETA 0:04');
   });
