@@ -15,7 +15,9 @@ in truth/defects.csv (file, line, erpKey, field, expected reject code).
 
 options:
   --out DIR                 output folder (default: generated)
-  --format csv|ndjson|json  file format (default: csv)
+  --format csv|ndjson|json|protobuf
+                            file format (default: csv); protobuf writes
+                            length-delimited .pb files (see sagesync proto)
   --invoices N              invoices (default: 1000); other models scale with it:
                             companies and payments too, unless given
   --lines-per-invoice N     invoice lines per invoice (default: 4)
@@ -65,7 +67,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   const { files, truthFile } = await runGenerate({
     outDir,
-    format: choiceOption(values.format, '--format', ['csv', 'ndjson', 'json'] as const) ?? 'csv',
+    format: choiceOption(values.format, '--format', ['csv', 'ndjson', 'json', 'protobuf'] as const) ?? 'csv',
     invoices: integerOption(values.invoices, '--invoices', 0) ?? 1000,
     linesPerInvoice: integerOption(values['lines-per-invoice'], '--lines-per-invoice', 0) ?? 4,
     payments: integerOption(values.payments, '--payments', 0),

@@ -11,6 +11,8 @@ import type { ProblemCode } from '../validate/problems.js';
 
 /** Text formats the generator writes. */
 export type TextFormat = 'csv' | 'ndjson' | 'json';
+/** Protobuf exports are generated as NDJSON text first, then encoded message by message. */
+export type GenerateFormat = TextFormat | 'protobuf';
 
 /** Kinds of defect the generator injects, named by the reject code the build gives them. */
 export type DefectCode = Extract<ProblemCode, 'REQUIRED' | 'ENUM' | 'DATE' | 'NUMBER' | 'BOOLEAN' | 'MALFORMED'>;
@@ -243,14 +245,14 @@ export interface ModelChunk {
 }
 
 export interface ModelTextOptions {
-  format: TextFormat;
+  format: GenerateFormat;
   seed: number;
   /** Share of extra, defective records, 0 to 1. */
   defectRate: number;
 }
 
 /** Defects a model can carry: each needs a field of the right kind. */
-function defectTargets(model: Model, columns: readonly Column[], format: TextFormat): Map<DefectCode, Field[]> {
+function defectTargets(model: Model, columns: readonly Column[], format: GenerateFormat): Map<DefectCode, Field[]> {
   const fields = columns.map((c) => c.field);
   const targets = new Map<DefectCode, Field[]>([
     // The key field stays filled so the reject names the record.
@@ -258,7 +260,8 @@ function defectTargets(model: Model, columns: readonly Column[], format: TextFor
     ['ENUM', fields.filter((f) => f.type === 'string' && f.enum)],
     ['DATE', fields.filter((f) => f.type === 'datetime')],
     ['NUMBER', fields.filter((f) => f.type === 'decimal')],
-    ['BOOLEAN', fields.filter((f) => f.type === 'boolean')],
+    // A protobuf bool cannot carry a bad flag.
+    ['BOOLEAN', format === 'protobuf' ? [] : fields.filter((f) => f.type === 'boolean')],
     // CSV: an extra field; JSON: a missing comma. Either way the record cannot be read.
     ['MALFORMED', format === 'csv' || fields.length > 1 ? [fields[0]] : []],
   ]);

@@ -2,6 +2,7 @@
 // .binpb): record batches for the build, and a writer for such files.
 
 import { once } from 'node:events';
+import protobuf from 'protobufjs';
 import { createWriteStream } from 'node:fs';
 import type { Model } from '../schema/index.js';
 import { protoType } from '../schema/proto.js';
@@ -45,18 +46,30 @@ export async function scanProtobufKeys(bytes: AsyncIterable<Buffer>, model: Mode
 /**
  * Writes records of a model as a length-delimited protobuf file (atomic:
  * temporary name, then rename). Values are in contract form: decimals and
- * dates as strings, booleans, integers. Resolves with the message count.
+ * dates as strings, booleans, integers. A Uint8Array is written as a message
+ * body as it is (how test data carries a message that does not decode).
+ * Resolves with the message count.
  */
-export async function writeProtobufRecords(path: string, model: Model, records: Iterable<JsonRecord> | AsyncIterable<JsonRecord>): Promise<number> {
+export async function writeProtobufRecords(
+  path: string,
+  model: Model,
+  records: Iterable<JsonRecord | Uint8Array> | AsyncIterable<JsonRecord | Uint8Array>,
+): Promise<number> {
   const type = protoType(model);
   const tmp = temporaryPath(path);
   const out = createWriteStream(tmp, { highWaterMark: 1 << 20 });
   let count = 0;
   try {
     for await (const record of records) {
-      const problem = type.verify(record);
-      if (problem) throw new Error(`${model.name} record ${count + 1}: ${problem}`);
-      if (!out.write(type.encodeDelimited(type.fromObject(record)).finish())) await once(out, 'drain');
+      let frame: Uint8Array;
+      if (record instanceof Uint8Array) {
+        frame = protobuf.Writer.create().bytes(record).finish();
+      } else {
+        const problem = type.verify(record);
+        if (problem) throw new Error(`${model.name} record ${count + 1}: ${problem}`);
+        frame = type.encodeDelimited(type.fromObject(record)).finish();
+      }
+      if (!out.write(frame)) await once(out, 'drain');
       count++;
     }
     out.end();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { TextFormat } from '../../src/generate/records.js';
+import type { GenerateFormat } from '../../src/generate/records.js';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -16,7 +16,7 @@ const GENERATED = join(SAMPLES, 'generated');
  * every injected defect is rejected at its line with its code, and nothing
  * else is rejected.
  */
-async function assertRejectsMatchTruth(dir: string, out: string, format: TextFormat) {
+async function assertRejectsMatchTruth(dir: string, out: string, format: GenerateFormat) {
   const result = await runBuild({ inputs: [dir], outDir: out, maxBatchBytes: 50_000_000 });
   const truth = await parseCsv(await readFile(join(dir, TRUTH_FILE), 'utf8'));
   const rejects = await parseCsv(await readFile(result.rejectsFile, 'utf8'));
@@ -38,7 +38,7 @@ describe('sagesync generate', () => {
     assert.equal(Object.keys(result.counts.byModel).length, ALL_MODELS.length);
   });
 
-  for (const format of ['ndjson', 'json'] as const) {
+  for (const format of ['ndjson', 'json', 'protobuf'] as const) {
     it(`${format}: every injected defect is rejected with its code, nothing else`, async (t) => {
       const dir = await tempDir(t);
       await runGenerate({ outDir: dir, format, seed: 11, defectRate: 0.08, invoices: 60, linesPerInvoice: 3 });
