@@ -12,7 +12,9 @@ export const NUMBER_MARK = '\u0000#';
  * it only selects the exact, slower path.
  */
 const MAY_LOSE_PRECISION = /[\d.eE+-]{16,}|\.\d*0(?![\d.])/;
-const TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+// Number tokens follow JSON's own grammar exactly, so marking turns invalid
+// text ("01", "1.", "+1") into equally invalid text and never repairs it.
+const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
 function markNumber(token: string): string {
   return token.charCodeAt(0) === 34 /* " */ ? token : `"\\u0000#${token}"`;
@@ -21,9 +23,13 @@ function markNumber(token: string): string {
 /** JSON.parse that keeps the exact text of any number a double could change. */
 export function parseExactJson(text: string): unknown {
   if (!MAY_LOSE_PRECISION.test(text)) return JSON.parse(text);
-  // Validate first so errors name the original text, then parse with markers.
-  JSON.parse(text);
-  return JSON.parse(text.replace(TOKENS, markNumber));
+  try {
+    return JSON.parse(text.replace(TOKENS, markNumber));
+  } catch (error) {
+    // Let the message describe the text as it came.
+    JSON.parse(text);
+    throw error;
+  }
 }
 
 /** The exact text of a JSON number value (a double from JSON.parse, or a marker). */
