@@ -9,12 +9,11 @@
 // hash hi, lo, content hash hi, lo; 32-bit little-endian words). It is
 // replaced atomically (temporary file, then rename) and only by a run that
 // finished, so a run that crashes leaves the previous state as it was.
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { KeyIndex } from '../integrity/key-index.js';
-import { temporaryPath } from '../util/atomic.js';
+import { writeStreamAtomic } from '../util/atomic.js';
 
 const MAGIC = Buffer.from('SGSTATE1', 'latin1');
 const ENTRY_BYTES = 16;
@@ -79,28 +78,21 @@ export class ChangeState {
 
   /** Writes the state under a temporary name, then renames it over `path`. */
   async save(path: string): Promise<void> {
-    const tmp = temporaryPath(path);
-    const out = createWriteStream(tmp);
-    try {
-      out.write(MAGIC);
+    await writeStreamAtomic(path, async (write) => {
+      await write(MAGIC);
       let chunk = Buffer.alloc(WRITE_CHUNK_ENTRIES * ENTRY_BYTES);
       let used = 0;
       for (const entry of this.table.entries()) {
         for (let w = 0; w < 4; w++) chunk.writeUInt32LE(entry[w], used + w * 4);
         used += ENTRY_BYTES;
         if (used === chunk.length) {
-          if (!out.write(chunk)) await once(out, 'drain');
+          await write(chunk);
           chunk = Buffer.alloc(chunk.length);
           used = 0;
         }
       }
-      out.end(chunk.subarray(0, used));
-      await once(out, 'close');
-      await rename(tmp, path);
-    } catch (error) {
-      out.destroy();
-      await rm(tmp, { force: true });
-      throw error;
-    }
+      await write(chunk.subarray(0, used));
+    });
   }
+
 }

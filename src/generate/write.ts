@@ -2,13 +2,11 @@
 // of injected defects. Each file is streamed chunk by chunk, waiting for the
 // disk, under a temporary name renamed when complete.
 
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ALL_MODELS, type Model } from '../schema/index.js';
 import { csvCell } from '../sinks/format.js';
-import { temporaryPath, writeFileAtomic } from '../util/atomic.js';
+import { writeFileAtomic, writeStreamAtomic } from '../util/atomic.js';
 import { parseExactJson, isNumberMark, numberText, toJsonText } from '../sources/json-number.js';
 import { writeProtobufRecords } from '../sources/protobuf.js';
 import type { JsonRecord } from '../sources/types.js';
@@ -61,22 +59,12 @@ export async function runGenerate(options: GenerateOptions): Promise<{ files: Ge
 }
 
 async function writeStreamed(path: string, chunks: Iterable<{ text: string; defects: Defect[] }>, defects: Defect[]): Promise<number> {
-  const tmp = temporaryPath(path);
-  const out = createWriteStream(tmp);
-  try {
+  return writeStreamAtomic(path, async (write) => {
     for (const chunk of chunks) {
       defects.push(...chunk.defects);
-      if (!out.write(chunk.text)) await once(out, 'drain');
+      await write(chunk.text);
     }
-    out.end();
-    await once(out, 'finish');
-    await rename(tmp, path);
-    return out.bytesWritten;
-  } catch (error) {
-    out.destroy();
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  });
 }
 
 /**

@@ -1,13 +1,10 @@
 // Length-delimited protobuf files of one SyncModel message type (.pb,
 // .binpb): record batches for the build, and a writer for such files.
 
-import { once } from 'node:events';
 import protobuf from 'protobufjs';
-import { createWriteStream } from 'node:fs';
 import type { Model } from '../schema/index.js';
 import { protoType } from '../schema/proto.js';
-import { temporaryPath } from '../util/atomic.js';
-import { rename, rm } from 'node:fs/promises';
+import { writeStreamAtomic } from '../util/atomic.js';
 import { ProtobufEngine } from './protobuf-engine.js';
 import type { JsonRecord, SourceBatch } from './types.js';
 
@@ -56,29 +53,18 @@ export async function writeProtobufRecords(
   records: Iterable<JsonRecord | Uint8Array> | AsyncIterable<JsonRecord | Uint8Array>,
 ): Promise<number> {
   const type = protoType(model);
-  const tmp = temporaryPath(path);
-  const out = createWriteStream(tmp, { highWaterMark: 1 << 20 });
   let count = 0;
-  try {
+  await writeStreamAtomic(path, async (write) => {
     for await (const record of records) {
-      let frame: Uint8Array;
       if (record instanceof Uint8Array) {
-        frame = protobuf.Writer.create().bytes(record).finish();
+        await write(protobuf.Writer.create().bytes(record).finish());
       } else {
         const problem = type.verify(record);
         if (problem) throw new Error(`${model.name} record ${count + 1}: ${problem}`);
-        frame = type.encodeDelimited(type.fromObject(record)).finish();
+        await write(type.encodeDelimited(type.fromObject(record)).finish());
       }
-      if (!out.write(frame)) await once(out, 'drain');
       count++;
     }
-    out.end();
-    await once(out, 'close');
-    await rename(tmp, path);
-  } catch (error) {
-    out.destroy();
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  });
   return count;
 }
