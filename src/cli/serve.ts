@@ -27,6 +27,7 @@ options:
                             closes the connection unanswered, after accepting
                             an upload
   --latency MS              delay every request by MS milliseconds
+  --processing-delay MS     keep every sync "In Progress" for MS milliseconds
 
 exit status: 0 stopped by a signal, 2 usage error.`;
 
@@ -47,6 +48,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     'fail-rate': { type: 'string' },
     status: { type: 'string' },
     latency: { type: 'string' },
+    'processing-delay': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } }));
   if (values.help) {
@@ -73,6 +75,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       failRate,
       status: faultStatus(choiceOption(values.status, '--status', ['429', '500', 'drop'] as const) ?? '500'),
       latencyMs: integerOption(values.latency, '--latency', 0, 600_000) ?? 0,
+      processingDelayMs: integerOption(values['processing-delay'], '--processing-delay', 0, 3_600_000) ?? 0,
     },
   };
   const running = await new SyncService(options).listen();

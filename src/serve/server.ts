@@ -29,6 +29,8 @@ export interface Faults {
   status: 429 | 500 | 'drop';
   /** Delay before every API request is handled, in ms. */
   latencyMs: number;
+  /** Time a sync stays "In Progress" before it is processed, in ms: a slow server, for clients that follow syncs. */
+  processingDelayMs: number;
 }
 
 export interface ServeOptions {
@@ -303,6 +305,7 @@ export class SyncService {
       sync.statusCode = 'In Progress';
       sync.modified = new Date().toISOString();
       this.store.saveSync(sync);
+      if (this.options.faults.processingDelayMs > 0) await sleep(this.options.faults.processingDelayMs);
       try {
         sync.details = await job.run();
         sync.statusCode = 'Success';

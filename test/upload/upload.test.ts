@@ -164,6 +164,20 @@ describe('sagesync upload', { concurrency: 3 }, () => {
     await assertExactlyOnce(service, manifest);
   });
 
+  it('gives up following a slow sync at --timeout, and a re-run follows it to the end without re-sending', async (t) => {
+    const service = await startService(t, ['--processing-delay', '3000']);
+    const { out, manifest } = await build(t, SAMPLES, 50_000_000);
+    assert.equal(manifest.batches.length, 1);
+    const first = await upload(service, out, ['--timeout', '1']);
+    assert.equal(first.code, 1);
+    assert.match(first.stderr, /batch-0001\.zip: timed-out: still In Progress after --timeout/);
+    assert.ok(!existsSync(join(out, 'results', 'batch-0001.json')));
+    const resumed = await upload(service, out);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.ok(existsSync(join(out, 'results', 'batch-0001.json')));
+    await assertExactlyOnce(service, manifest);
+  });
+
   it('stops at a 413 without retrying and says which batch and what to rebuild with (key read from a file)', async (t) => {
     const service = await startService(t, ['--max-upload-bytes', '1KB']);
     const { out } = await build(t, SAMPLES, 50_000_000);
