@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Model } from '../schema/index.js';
 import { temporaryPath } from '../util/atomic.js';
 import type { LineFormatter } from './format.js';
+import { PendingBatches } from './pending.js';
 import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type BatchSink } from './types.js';
 
 export interface BatchJsonOptions extends BatchLimits {
@@ -41,8 +42,7 @@ export class BatchJsonWriter implements BatchSink {
   private doc: OpenDocument | undefined;
   private model: Model | undefined;
   private readonly prefix: string;
-  private readonly closed: { tmpPath: string; finalPath: string; info: BatchInfo }[] = [];
-  private readonly temporaries = new Set<string>();
+  private readonly pending = new PendingBatches();
   private nextIndex = 1;
 
   constructor(private readonly options: BatchJsonOptions) {
@@ -118,11 +118,7 @@ export class BatchJsonWriter implements BatchSink {
 
   async finish(): Promise<BatchInfo[]> {
     if (this.doc) await this.closeDocument();
-    for (const { tmpPath, finalPath } of this.closed) {
-      await rename(tmpPath, finalPath);
-      this.temporaries.delete(tmpPath);
-    }
-    return this.closed.map((c) => c.info);
+    return this.pending.commit();
   }
 
   async abort(): Promise<void> {
@@ -132,15 +128,14 @@ export class BatchJsonWriter implements BatchSink {
       doc.out.destroy();
       if (!doc.out.closed) await once(doc.out, 'close').catch(() => undefined);
     }
-    await Promise.all([...this.temporaries].map((path) => rm(path, { force: true })));
-    this.temporaries.clear();
+    await this.pending.discard();
   }
 
   private openDocument(): OpenDocument {
     const index = this.nextIndex++;
     const finalPath = join(this.options.outDir, batchFileName(index, 'json'));
     const tmpPath = temporaryPath(finalPath);
-    this.temporaries.add(tmpPath);
+    this.pending.track(tmpPath);
     const doc: OpenDocument = {
       index,
       finalPath,
@@ -178,7 +173,7 @@ export class BatchJsonWriter implements BatchSink {
       doc.out.destroy();
       if (!doc.out.closed) await once(doc.out, 'close').catch(() => undefined);
       await rm(doc.tmpPath, { force: true });
-      this.temporaries.delete(doc.tmpPath);
+      this.pending.forget(doc.tmpPath);
       this.nextIndex--;
       return;
     }
@@ -188,10 +183,12 @@ export class BatchJsonWriter implements BatchSink {
     if (doc.bytes > this.options.maxBytes) {
       throw new Error(`internal: ${doc.finalPath} is ${doc.bytes} bytes, over the ${this.options.maxBytes}-byte limit`);
     }
-    this.closed.push({
-      tmpPath: doc.tmpPath,
-      finalPath: doc.finalPath,
-      info: { file: batchFileName(doc.index, 'json'), bytes: doc.bytes, sha256: doc.hash.digest('hex'), records: doc.records, entries: doc.entries },
+    this.pending.finish(doc.tmpPath, doc.finalPath, {
+      file: batchFileName(doc.index, 'json'),
+      bytes: doc.bytes,
+      sha256: doc.hash.digest('hex'),
+      records: doc.records,
+      entries: doc.entries,
     });
   }
 }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +17,7 @@ import { ZipArchive } from 'archiver';
 import type { Model } from '../schema/index.js';
 import { temporaryPath } from '../util/atomic.js';
 import type { LineFormatter } from './format.js';
+import { PendingBatches } from './pending.js';
 import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type BatchSink } from './types.js';
 
 /** Classic ZIP limits: this writer never emits ZIP64. */
@@ -123,9 +124,7 @@ export class ZipBatchWriter implements BatchSink {
   private batch: OpenBatch | undefined;
   private model: Model | undefined;
   private formatter: LineFormatter | undefined;
-  /** Closed batches, still under temporary names until finish(). */
-  private readonly closed: { tmpPath: string; finalPath: string; info: BatchInfo }[] = [];
-  private readonly temporaries = new Set<string>();
+  private readonly pending = new PendingBatches();
   private nextIndex = 1;
 
   constructor(private readonly options: ZipBatchOptions) {}
@@ -210,25 +209,23 @@ export class ZipBatchWriter implements BatchSink {
    */
   async finish(): Promise<BatchInfo[]> {
     if (this.batch) await this.closeBatch();
-    for (const { tmpPath, finalPath } of this.closed) {
-      await rename(tmpPath, finalPath);
-      this.temporaries.delete(tmpPath);
-    }
-    return this.closed.map((c) => c.info);
+    return this.pending.commit();
   }
 
   async abort(): Promise<void> {
     const batch = this.batch;
     this.batch = undefined;
-    if (batch) {
-      batch.entry?.source.destroy();
-      batch.archive.destroy();
-      await batch.done.catch(() => undefined);
-      // The file may still be opening; remove it only once it is closed.
-      if (!batch.file.closed) await new Promise<void>((resolve) => batch.file.once('close', () => resolve()));
-    }
-    await Promise.all([...this.temporaries].map((path) => rm(path, { force: true })));
-    this.temporaries.clear();
+    if (batch) await this.destroyBatch(batch);
+    await this.pending.discard();
+  }
+
+  /** Stops an open archive and waits until its file is closed, so it can be removed. */
+  private async destroyBatch(batch: OpenBatch): Promise<void> {
+    batch.entry?.source.destroy();
+    batch.archive.destroy();
+    await batch.done.catch(() => undefined);
+    // The file may still be opening; remove it only once it is closed.
+    if (!batch.file.closed) await new Promise<void>((resolve) => batch.file.once('close', () => resolve()));
   }
 
   /** Upper bound of the archive's final size if it were closed now. */
@@ -250,7 +247,7 @@ export class ZipBatchWriter implements BatchSink {
     const index = this.nextIndex++;
     const finalPath = join(this.options.outDir, batchFileName(index, 'zip'));
     const tmpPath = temporaryPath(finalPath);
-    this.temporaries.add(tmpPath);
+    this.pending.track(tmpPath);
     const archive = new ZipArchive({
       zlib: { level: this.options.level, chunkSize: 1 << 20 },
       highWaterMark: 1 << 20,
@@ -346,22 +343,26 @@ export class ZipBatchWriter implements BatchSink {
     const batch = this.batch!;
     if (batch.entry) await this.closeEntry(batch);
     this.batch = undefined;
+    if (batch.records === 0) {
+      // Opened for records that all turned out too large: no batch to keep.
+      await this.destroyBatch(batch);
+      await rm(batch.tmpPath, { force: true });
+      this.pending.forget(batch.tmpPath);
+      this.nextIndex--;
+      return;
+    }
     await batch.archive.finalize();
     await batch.done;
     const { size } = await stat(batch.tmpPath);
     if (size > this.options.maxBytes) {
       throw new Error(`internal: ${batch.finalPath} is ${size} bytes, over the ${this.options.maxBytes}-byte limit`);
     }
-    this.closed.push({
-      tmpPath: batch.tmpPath,
-      finalPath: batch.finalPath,
-      info: {
-        file: batchFileName(batch.index, 'zip'),
-        bytes: size,
-        sha256: batch.hash.digest('hex'),
-        records: batch.records,
-        entries: batch.entries,
-      },
+    this.pending.finish(batch.tmpPath, batch.finalPath, {
+      file: batchFileName(batch.index, 'zip'),
+      bytes: size,
+      sha256: batch.hash.digest('hex'),
+      records: batch.records,
+      entries: batch.entries,
     });
   }
 }

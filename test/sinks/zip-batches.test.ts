@@ -100,4 +100,30 @@ describe('ZipBatchWriter', () => {
     assert.equal(batches.length, 1);
     assert.equal(batches[0].records, 2);
   });
+
+  it('keeps no batch when every record offered to it was too large', async (t) => {
+    const dir = await tempDir(t);
+    const writer = new ZipBatchWriter({ outDir: dir, maxBytes: 4096, maxRecords: 0, level: 6 });
+    const format = csvFormatter([invoice.byName.get('erpKey')!, invoice.byName.get('referenceCode')!]);
+    writer.beginModel(invoice, format);
+    assert.deepEqual(await writer.write([format.line(['A', 'small'])]), []);
+    await writer.endModel();
+    writer.beginModel(line, csvFormatter([line.byName.get('erpKey')!, line.byName.get('description')!]));
+    assert.deepEqual(await writer.write([format.line(['L', noisy(2, 8000)]), format.line(['M', noisy(3, 8000)])]), [0, 1]);
+    await writer.endModel();
+    const batches = await writer.finish();
+    assert.deepEqual(batches.map((b) => [b.file, b.records]), [['batch-0001.zip', 1]]);
+    assert.deepEqual((await readdir(dir)).sort(), ['batch-0001.zip']);
+  });
+
+  it('leaves no file at all when the only batch would be empty', async (t) => {
+    const dir = await tempDir(t);
+    const writer = new ZipBatchWriter({ outDir: dir, maxBytes: 4096, maxRecords: 0, level: 6 });
+    const format = csvFormatter([invoice.byName.get('erpKey')!, invoice.byName.get('referenceCode')!]);
+    writer.beginModel(invoice, format);
+    assert.deepEqual(await writer.write([format.line(['B', noisy(1, 6000)])]), [0]);
+    await writer.endModel();
+    assert.deepEqual(await writer.finish(), []);
+    assert.deepEqual(await readdir(dir), []);
+  });
 });
