@@ -99,21 +99,7 @@ export class KeyIndex {
    * a present key. Returns true when the key was new.
    */
   insert(hi: number, lo: number): boolean {
-    lo = lo >>> 0 || 1;
-    hi = hi >>> 0;
-    const shard = this.shards[hi >>> (32 - SHARD_BITS)];
-    if (shard.size + 1 > shard.capacity * MAX_LOAD) this.grow(shard);
-    const at = this.locate(shard, hi, lo);
-    const slots = shard.slots;
-    const added = !this.found;
-    slots[at] = hi;
-    slots[at + 1] = lo;
-    for (let w = 0; w < this.valueWords; w++) slots[at + 2 + w] = this.value[w];
-    if (added) {
-      shard.size++;
-      this.size++;
-    }
-    return added;
+    return this.put(hi, lo, true);
   }
 
   /**
@@ -122,19 +108,25 @@ export class KeyIndex {
    * returns false. One probe sequence instead of `find` then `insert`.
    */
   insertIfAbsent(hi: number, lo: number): boolean {
+    return this.put(hi, lo, false);
+  }
+
+  /** One probe for both insert forms; a present key's value is overwritten or loaded. */
+  private put(hi: number, lo: number, overwrite: boolean): boolean {
     lo = lo >>> 0 || 1;
     hi = hi >>> 0;
     const shard = this.shards[hi >>> (32 - SHARD_BITS)];
     if (shard.size + 1 > shard.capacity * MAX_LOAD) this.grow(shard);
     const at = this.locate(shard, hi, lo);
     const slots = shard.slots;
-    if (this.found) {
+    if (this.found && !overwrite) {
       for (let w = 0; w < this.valueWords; w++) this.value[w] = slots[at + 2 + w];
       return false;
     }
     slots[at] = hi;
     slots[at + 1] = lo;
     for (let w = 0; w < this.valueWords; w++) slots[at + 2 + w] = this.value[w];
+    if (this.found) return false;
     shard.size++;
     this.size++;
     return true;

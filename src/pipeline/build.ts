@@ -275,44 +275,42 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     // Each stage is an async generator pulling from the one before, so a
     // slow sink holds back parsing and reading: backpressure end to end.
     for await (const result of batches) {
-      {
-        keys.apply(result);
-        const checked = integrity.check(fileIndex, result);
-        const stopAt = cutAtAllowance(result, allowance());
-        const lines = result.rows.map((row) => formatter.line(row));
-        const tooLarge = await sink.write(lines);
-        integrity.built(tooLarge);
-        for (const index of tooLarge) {
-          result.rejects.push({
-            line: result.lines[index],
-            key: input.model.keyField ? (result.rows[index][columns.indexOf(input.model.keyField)] ?? '') : '',
-            problems: [
-              problem('TOO_LARGE', '', `the record needs more than --max-batch-bytes (${options.maxBatchBytes}) on its own`, lines[index].slice(0, 200)),
-            ],
-          });
-        }
-        for (const reject of result.rejects) {
-          report.add({ file: input.path, line: reject.line, model: input.model.name, key: reject.key, problems: reject.problems });
-        }
-        const { unchanged, outOfWindow } = checked;
-        for (const warning of checked.warnings) {
-          warningsReport!.add({ file: input.path, line: warning.line, model: input.model.name, key: warning.key, problems: warning.problems });
-        }
-        const read = result.rows.length + result.rejects.length - tooLarge.length + unchanged + outOfWindow;
-        const written = result.rows.length - tooLarge.length;
-        counter.add(input.model.name, read, written, result.rejects.length, unchanged, outOfWindow);
-        addTally(tally, read, written, result.rejects.length, unchanged, outOfWindow);
-        await report.flush();
-        await warningsReport?.flush();
-        if (stopAt) stop(input.path, stopAt);
-        if ('children' in result) {
-          const allowed = allowance();
-          const childRejects = await nested.spill(input.path, input.format, (result as MappedBatch).children);
-          // Children are judged per parent batch: the run stops after it, naming the child that used up the allowance.
-          if (childRejects.length > 0 && allowance() <= 0) stop(input.path, childRejects[Math.min(childRejects.length, allowed) - 1]);
-        }
-        options.onProgress?.({ counts: counter.total, bytesRead, bytesTotal, batches: sink.currentBatch ?? 0 });
+      keys.apply(result);
+      const checked = integrity.check(fileIndex, result);
+      const stopAt = cutAtAllowance(result, allowance());
+      const lines = result.rows.map((row) => formatter.line(row));
+      const tooLarge = await sink.write(lines);
+      integrity.built(tooLarge);
+      for (const index of tooLarge) {
+        result.rejects.push({
+          line: result.lines[index],
+          key: input.model.keyField ? (result.rows[index][columns.indexOf(input.model.keyField)] ?? '') : '',
+          problems: [
+            problem('TOO_LARGE', '', `the record needs more than --max-batch-bytes (${options.maxBatchBytes}) on its own`, lines[index].slice(0, 200)),
+          ],
+        });
       }
+      for (const reject of result.rejects) {
+        report.add({ file: input.path, line: reject.line, model: input.model.name, key: reject.key, problems: reject.problems });
+      }
+      const { unchanged, outOfWindow } = checked;
+      for (const warning of checked.warnings) {
+        warningsReport!.add({ file: input.path, line: warning.line, model: input.model.name, key: warning.key, problems: warning.problems });
+      }
+      const read = result.rows.length + result.rejects.length - tooLarge.length + unchanged + outOfWindow;
+      const written = result.rows.length - tooLarge.length;
+      counter.add(input.model.name, read, written, result.rejects.length, unchanged, outOfWindow);
+      addTally(tally, read, written, result.rejects.length, unchanged, outOfWindow);
+      await report.flush();
+      await warningsReport?.flush();
+      if (stopAt) stop(input.path, stopAt);
+      if ('children' in result) {
+        const allowed = allowance();
+        const childRejects = await nested.spill(input.path, input.format, (result as MappedBatch).children);
+        // Children are judged per parent batch: the run stops after it, naming the child that used up the allowance.
+        if (childRejects.length > 0 && allowance() <= 0) stop(input.path, childRejects[Math.min(childRejects.length, allowed) - 1]);
+      }
+      options.onProgress?.({ counts: counter.total, bytesRead, bytesTotal, batches: sink.currentBatch ?? 0 });
     }
     await checkUnchanged(input, options.strict ?? false, warnings);
     inputsDone++;

@@ -4,7 +4,7 @@
 // faster than token-level streaming (bench/parse-json.bench.ts).
 
 import { parseExactJson } from './json-number.js';
-import type { JsonRecord, LocatedProblem } from './types.js';
+import { RecordCollector, type JsonRecord } from './types.js';
 
 export interface JsonEngineOptions {
   maxRecordChars: number;
@@ -13,19 +13,9 @@ export interface JsonEngineOptions {
 /** A \u0000 escape that is not itself an escaped backslash followed by "u0000". */
 const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
-abstract class JsonEngineBase {
-  objects: JsonRecord[] = [];
-  lines: number[] = [];
-  problems: LocatedProblem[] = [];
-
-  constructor(protected readonly options: JsonEngineOptions) {}
-
-  take(): { objects: JsonRecord[]; lines: number[]; problems: LocatedProblem[] } {
-    const out = { objects: this.objects, lines: this.lines, problems: this.problems };
-    this.objects = [];
-    this.lines = [];
-    this.problems = [];
-    return out;
+abstract class JsonEngineBase extends RecordCollector {
+  constructor(protected readonly options: JsonEngineOptions) {
+    super();
   }
 
   protected accept(text: string, line: number): void {

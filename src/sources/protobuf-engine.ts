@@ -5,7 +5,7 @@
 // message cut off by the end of the file is rejected the same way. Memory
 // holds at most one message.
 
-import type { JsonRecord, LocatedProblem } from './types.js';
+import { RecordCollector, type JsonRecord } from './types.js';
 
 export interface ProtobufEngineOptions {
   maxRecordBytes: number;
@@ -16,12 +16,8 @@ export interface ProtobufEngineOptions {
 /** A varint is at most 10 bytes. */
 const MAX_VARINT_BYTES = 10;
 
-export class ProtobufEngine {
-  objects: JsonRecord[] = [];
-  /** For protobuf the "line" of a record is its message number, 1-based. */
-  lines: number[] = [];
-  problems: LocatedProblem[] = [];
-
+/** For protobuf the "line" of a record is its message number, 1-based. */
+export class ProtobufEngine extends RecordCollector {
   private buf: Buffer = Buffer.alloc(0);
   /** File offset of buf[0]. */
   private offset = 0;
@@ -31,7 +27,9 @@ export class ProtobufEngine {
   /** Set once framing is lost (a broken length prefix): the rest cannot be read. */
   private lost = false;
 
-  constructor(private readonly options: ProtobufEngineOptions) {}
+  constructor(private readonly options: ProtobufEngineOptions) {
+    super();
+  }
 
   push(chunk: Buffer): void {
     if (this.lost) return;
@@ -56,14 +54,6 @@ export class ProtobufEngine {
       this.reject(this.messages + 1, at, `the message is cut off: its prefix announces ${prefix.value} bytes, the file ends after ${this.buf.length - prefix.bytes}`);
     }
     this.buf = Buffer.alloc(0);
-  }
-
-  take(): { objects: JsonRecord[]; lines: number[]; problems: LocatedProblem[] } {
-    const out = { objects: this.objects, lines: this.lines, problems: this.problems };
-    this.objects = [];
-    this.lines = [];
-    this.problems = [];
-    return out;
   }
 
   private parse(): void {

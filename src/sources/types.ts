@@ -18,3 +18,23 @@ export type JsonRecord = Record<string, unknown>;
 export type SourceBatch =
   | { kind: 'rows'; rows: string[][]; lines: number[]; problems: LocatedProblem[] }
   | { kind: 'objects'; objects: JsonRecord[]; lines: number[]; problems: LocatedProblem[] };
+
+/**
+ * What the JSON and protobuf engines collect between two take() calls:
+ * parsed records, the line (or message number) of each, and the records
+ * that could not be parsed.
+ */
+export class RecordCollector {
+  objects: JsonRecord[] = [];
+  lines: number[] = [];
+  problems: LocatedProblem[] = [];
+
+  /** Hands over what was collected since the last call. */
+  take(): { objects: JsonRecord[]; lines: number[]; problems: LocatedProblem[] } {
+    const out = { objects: this.objects, lines: this.lines, problems: this.problems };
+    this.objects = [];
+    this.lines = [];
+    this.problems = [];
+    return out;
+  }
+}
