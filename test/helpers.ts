@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseString } from 'fast-csv';
 import yauzl from 'yauzl';
+import { isNumberMark, numberText } from '../src/sources/json-number.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SAMPLES = join(ROOT, 'samples');
@@ -96,3 +97,11 @@ export async function readBatchRows(dir: string, files: readonly string[]): Prom
 
 /** Cases per property: small for `npm test`, raised by `npm run fuzz` (FUZZ_RUNS). */
 export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 20);
+
+/** A parsed value with exact-number markers turned back into numbers, to compare with JSON.parse. */
+export function unmark(value: unknown): unknown {
+  if (isNumberMark(value)) return Number(numberText(value));
+  if (Array.isArray(value)) return value.map(unmark);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unmark(v)]));
+  return value;
+}

@@ -1,17 +1,11 @@
 // JSON numbers are parsed by JSON.parse into doubles, which cannot hold every
-// decimal (12345678901234567.89 becomes ...68). Records whose text could lose
-// precision are re-tokenised so every number token reaches the validator as
-// its exact source text, wrapped in a marker string.
+// decimal (12345678901234567.89 becomes ...68) and print "10.50" as 10.5.
+// One pass over the text finds the number tokens, and every number reaches
+// the validator as its exact source text, wrapped in a marker string.
 
 /** Prefix of a marker string that carries a JSON number token's exact text. */
 export const NUMBER_MARK = '\u0000#';
 
-/**
- * Text that might not survive a double: 16+ number characters in a row, or a
- * fraction ending in 0 ("10.50"). Over-matching (inside strings) is harmless:
- * it only selects the exact, slower path.
- */
-const MAY_LOSE_PRECISION = /[\d.eE+-]{16,}|\.\d*0(?![\d.])/;
 // Number tokens follow JSON's own grammar exactly, so marking turns invalid
 // text ("01", "1.", "+1") into equally invalid text and never repairs it.
 const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
@@ -20,16 +14,104 @@ function markNumber(token: string): string {
   return token.charCodeAt(0) === 34 /* " */ ? token : `"\\u0000#${token}"`;
 }
 
-/** JSON.parse that keeps the exact text of any number a double could change. */
-export function parseExactJson(text: string): unknown {
-  if (!MAY_LOSE_PRECISION.test(text)) return JSON.parse(text);
-  try {
-    return JSON.parse(text.replace(TOKENS, markNumber));
-  } catch (error) {
-    // Let the message describe the text as it came.
-    JSON.parse(text);
-    throw error;
+/** Marks every number token of the text; the general, slower path. */
+function parseMarkingAll(text: string): unknown {
+  return JSON.parse(text.replace(TOKENS, markNumber));
+}
+
+/** What one pass over JSON text finds outside its strings. */
+interface NumberScan {
+  /** Number tokens in document order. */
+  tokens: string[];
+  /** Object keys: strings followed by ":". */
+  keys: number;
+}
+
+export function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+function isNumberChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69;
+}
+
+/** Meant for valid JSON only; JSON.parse has already accepted the text. */
+function scanNumbers(text: string): NumberScan {
+  const tokens: string[] = [];
+  let keys = 0;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      let close = text.indexOf('"', i + 1);
+      while (isEscaped(text, close)) close = text.indexOf('"', close + 1);
+      i = close + 1;
+      while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
+      if (text.charCodeAt(i) === 58 /* : */) keys++;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      let end = i + 1;
+      while (end < n && isNumberChar(text.charCodeAt(end))) end++;
+      tokens.push(text.slice(i, end));
+      i = end;
+    } else {
+      i++;
+    }
   }
+  return { tokens, keys };
+}
+
+/** Whether the quote at `at` is escaped by an odd run of backslashes. */
+export function isEscaped(text: string, at: number): boolean {
+  let k = at - 1;
+  while (k >= 0 && text.charCodeAt(k) === 92 /* \ */) k--;
+  return (at - 1 - k) % 2 === 1;
+}
+
+/**
+ * Puts each number's token in place of its double, walking the parsed value
+ * in document order. Returns false when that order cannot be trusted:
+ * integer-like keys (enumerated first) or duplicate keys (JSON.parse keeps
+ * one value, so tokens and values no longer pair up).
+ */
+function markNumbers(value: unknown, scan: NumberScan): boolean {
+  const { tokens } = scan;
+  let next = 0;
+  let keys = 0;
+  const visit = (node: unknown): boolean => {
+    if (node === null || typeof node !== 'object') return true;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const v = node[i];
+        if (typeof v === 'number') node[i] = NUMBER_MARK + tokens[next++];
+        else if (!visit(v)) return false;
+      }
+      return true;
+    }
+    const record = node as Record<string, unknown>;
+    for (const key in record) {
+      keys++;
+      const c = key.charCodeAt(0);
+      if (c >= 48 && c <= 57) return false;
+      const v = record[key];
+      if (typeof v === 'number') record[key] = NUMBER_MARK + tokens[next++];
+      else if (!visit(v)) return false;
+    }
+    return true;
+  };
+  return visit(value) && next === tokens.length && keys === scan.keys;
+}
+
+/**
+ * JSON.parse with every number carried as its exact source text (a marker
+ * string), which also spares the validator printing doubles back.
+ */
+export function parseExactJson(text: string): unknown {
+  const value = JSON.parse(text);
+  if (value === null || typeof value !== 'object') return typeof value === 'number' ? NUMBER_MARK + text.trim() : value;
+  const scan = scanNumbers(text);
+  if (scan.tokens.length === 0 || markNumbers(value, scan)) return value;
+  return parseMarkingAll(text);
 }
 
 /** The exact text of a JSON number value (a double from JSON.parse, or a marker). */

@@ -4,8 +4,13 @@ import { DataError } from '../errors.js';
 import { decodeText } from './decode.js';
 import type { InputFile } from './detect.js';
 
-/** Large reads keep per-chunk overhead low; batches follow these chunks. */
-export const READ_CHUNK_BYTES = 1 << 20;
+/**
+ * Batches follow these chunks. 256 KiB keeps per-chunk overhead low while a
+ * batch's records still die young: with 1 MiB chunks a batch outlived
+ * several scavenges, was promoted, and peak RSS rose by ~130 MiB (1M rows:
+ * 306 -> 179 MiB) with no gain in speed.
+ */
+export const READ_CHUNK_BYTES = 1 << 18;
 
 export interface ReadOptions {
   encoding?: 'utf-8' | 'latin1';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonArrayEngine, NdjsonEngine } from '../../src/sources/json-engine.js';
+import { unmark } from '../helpers.js';
 import { isNumberMark, numberText, toJsonText } from '../../src/sources/json-number.js';
 
 function run(engine: NdjsonEngine | JsonArrayEngine, text: string, chunk = text.length) {
@@ -12,12 +13,12 @@ function run(engine: NdjsonEngine | JsonArrayEngine, text: string, chunk = text.
 describe('NdjsonEngine', () => {
   it('parses one object per line with its line number, skipping blank lines and CRLF', () => {
     const out = run(new NdjsonEngine({ maxRecordChars: 1000 }), '{"a":1}\r\n\r\n  \n{"a":2}\n{"a":3}');
-    assert.deepEqual(out.objects, [{ a: 1 }, { a: 2 }, { a: 3 }]);
+    assert.deepEqual(unmark(out.objects), [{ a: 1 }, { a: 2 }, { a: 3 }]);
     assert.deepEqual(out.lines, [1, 4, 5]);
   });
   it('rejects garbage lines and non-objects, and goes on', () => {
     const out = run(new NdjsonEngine({ maxRecordChars: 1000 }), 'garbage\n[1]\n{"ok":true}\n{"cut":\n', 3);
-    assert.deepEqual(out.objects, [{ ok: true }]);
+    assert.deepEqual(unmark(out.objects), [{ ok: true }]);
     assert.deepEqual(out.problems.map((p) => [p.line, p.code]), [[1, 'MALFORMED'], [2, 'MALFORMED'], [4, 'MALFORMED']]);
   });
   it('keeps numbers a double cannot hold exactly', () => {
@@ -35,7 +36,7 @@ describe('JsonArrayEngine', () => {
     for (const chunk of [text.length, 1, 4]) {
       const engine = new JsonArrayEngine({ maxRecordChars: 1000 });
       const out = run(engine, text, chunk);
-      assert.deepEqual(out.objects, [{ a: 'x,]}' }, { b: { c: [1, 2] } }, { d: '"quoted"' }]);
+      assert.deepEqual(unmark(out.objects), [{ a: 'x,]}' }, { b: { c: [1, 2] } }, { d: '"quoted"' }]);
       assert.deepEqual(out.lines, [2, 3, 5]);
       assert.equal(engine.fatal, undefined);
     }
@@ -43,7 +44,7 @@ describe('JsonArrayEngine', () => {
   it('rejects scalar elements and reports a missing closing bracket as fatal', () => {
     const engine = new JsonArrayEngine({ maxRecordChars: 1000 });
     const out = run(engine, '[{"a":1}, 42, {"b":2}');
-    assert.deepEqual(out.objects, [{ a: 1 }, { b: 2 }]);
+    assert.deepEqual(unmark(out.objects), [{ a: 1 }, { b: 2 }]);
     assert.equal(out.problems.length, 1);
     assert.match(engine.fatal ?? '', /not closed/);
   });

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CsvEngine } from '../../src/sources/csv-engine.js';
 import { JsonArrayEngine, NdjsonEngine } from '../../src/sources/json-engine.js';
-import { isNumberMark, numberText, parseExactJson } from '../../src/sources/json-number.js';
-import { FIXTURES } from '../helpers.js';
+import { parseExactJson } from '../../src/sources/json-number.js';
+import { FIXTURES, unmark } from '../helpers.js';
 
 const SPECTRUM = join(FIXTURES, 'csv-spectrum');
 const JSON_SUITE: { name: string; input: string }[] = JSON.parse(readFileSync(join(FIXTURES, 'json-test-suite', 'parsing.json'), 'utf8'));
@@ -18,14 +18,6 @@ const JSON_SUITE: { name: string; input: string }[] = JSON.parse(readFileSync(jo
  * unquoted field is rejected (issue #7) rather than kept as text.
  */
 const DELIBERATE_REJECTS = new Map([['location_coordinates', { line: 2, code: 'MALFORMED' }]]);
-
-/** A parsed value with exact-number markers turned back into numbers, to compare with JSON.parse. */
-function unmark(value: unknown): unknown {
-  if (isNumberMark(value)) return Number(numberText(value));
-  if (Array.isArray(value)) return value.map(unmark);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unmark(v)]));
-  return value;
-}
 
 function feed<E extends { push(t: string): void; end(): void }>(engine: E, text: string, chunk: number): E {
   for (let i = 0; i < text.length; i += chunk) engine.push(text.slice(i, i + chunk));
