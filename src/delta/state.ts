@@ -26,13 +26,16 @@ export class ChangeState {
     this.table = new KeyIndex(2, expectedKeys);
   }
 
-  /** Reads a state file; a missing file is an empty state (the first run). */
-  static async load(path: string): Promise<ChangeState> {
+  /**
+   * Reads a state file; a missing file is an empty state (the first run),
+   * sized for `expectedKeys` when the inputs' size suggests it.
+   */
+  static async load(path: string, expectedKeys = 0): Promise<ChangeState> {
     let size: number;
     try {
       size = (await stat(path)).size;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ChangeState();
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ChangeState(expectedKeys);
       throw error;
     }
     const state = new ChangeState(Math.max(0, (size - MAGIC.length) / ENTRY_BYTES));

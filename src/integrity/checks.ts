@@ -115,6 +115,8 @@ export class IntegrityChecks {
     private readonly filePaths: readonly string[],
     private readonly columnsOf: (model: Model) => readonly Field[],
     private readonly rescan: Rescan,
+    /** Records the model's inputs probably hold (0 when unknown): its indexes start at that size. */
+    private readonly expectedRecords: (model: Model) => number = () => 0,
   ) {}
 
   /** Prepares the checks of a model; runs the pre-passes it needs. */
@@ -135,7 +137,7 @@ export class IntegrityChecks {
     const positions = new LinePositions();
     let indexed = positions;
     if (identity && this.options.duplicates !== 'off') {
-      seen = new KeyIndex(1);
+      seen = new KeyIndex(1, this.expectedRecords(model));
       if (this.options.duplicates === 'last-wins') {
         indexed = new LinePositions();
         await this.indexLastOccurrences(model, identity, seen, indexed);
@@ -148,7 +150,7 @@ export class IntegrityChecks {
         this.parents.set(`${model.name}.${name}`, seen);
         continue;
       }
-      const set = new KeyIndex(0);
+      const set = new KeyIndex(0, this.expectedRecords(model));
       this.parents.set(`${model.name}.${name}`, set);
       registers.push({ column: columns.findIndex((f) => f.name === name), set });
     }
@@ -184,7 +186,7 @@ export class IntegrityChecks {
   private async prescanTarget(target: Model, field: string): Promise<void> {
     const name = `${target.name}.${field}`;
     if (this.parents.has(name)) return;
-    const set = new KeyIndex(0);
+    const set = new KeyIndex(0, this.expectedRecords(target));
     this.parents.set(name, set);
     if (!this.plannedModels.includes(target)) return;
     const column = this.columnsOf(target).findIndex((f) => f.name === field);

@@ -166,6 +166,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   await mkdir(options.outDir, { recursive: true });
   await removeStalePartials(options.outDir);
   const rejectsFile = join(options.outDir, REJECTS_FILE);
+  /** Records the planned inputs (of one model, or all) probably hold; inputs that cannot say count 0. */
+  const expectedRecords = (model?: Model): number =>
+    plan.inputs.reduce((sum, input) => sum + (model === undefined || input.model === model ? (input.estimatedRecords ?? 0) : 0), 0);
   const report = new ReportWriter(rejectsFile);
   const limits = { outDir: options.outDir, maxBytes: options.maxBatchBytes, maxRecords: options.maxBatchRecords ?? 0 };
   const sink: BatchSink = options.validateOnly
@@ -181,13 +184,14 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       duplicates: options.duplicates ?? 'reject',
       orphans,
       since: options.since,
-      state: options.stateFile ? await ChangeState.load(options.stateFile) : undefined,
+      state: options.stateFile ? await ChangeState.load(options.stateFile, expectedRecords()) : undefined,
       fullSync: options.isFullSync ?? false,
     },
     [...plan.outputColumns.keys()],
     plan.inputs.map((input) => input.path),
     (model) => plan.outputColumns.get(model)!,
     rescan,
+    expectedRecords,
   );
   const counter = new Counter();
   const inputs: InputSummary[] = [];

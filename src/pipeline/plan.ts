@@ -11,6 +11,7 @@ import { csvBatches, type CsvHeader } from '../sources/csv.js';
 import { detectInput, isInputFileName, type InputFile } from '../sources/detect.js';
 import { scanJsonKeys } from '../sources/json.js';
 import { scanProtobufKeys } from '../sources/protobuf.js';
+import { estimateRecords } from '../sources/estimate.js';
 import { readBytes, readText, type ReadOptions } from '../sources/read.js';
 import { resolveColumns, type ColumnResolution } from '../validate/columns.js';
 import type { Mapping } from '../mapping/load.js';
@@ -25,6 +26,8 @@ export interface PlannedInput extends InputFile {
   mapped?: MappedPlan;
   /** Modification time when planned; compared again once the file is read. */
   mtimeMs: number;
+  /** Records the file probably holds (CSV and NDJSON), for sizing key indexes. */
+  estimatedRecords?: number;
 }
 
 export interface Plan {
@@ -127,7 +130,7 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
     }
     for (const w of columns.warnings) warnings.push(`${file.path}: ${w}`);
     for (const e of columns.errors) errors.push(`${file.path}: ${e}`);
-    inputs.push({ ...file, columns, header, bytes, mtimeMs, mapped });
+    inputs.push({ ...file, columns, header, bytes, mtimeMs, mapped, estimatedRecords: await estimateRecords(file, bytes) });
   }
   if (errors.length > 0) {
     throw new DataError('FILE_INVALID', `cannot read ${errors.length === 1 ? 'an input' : `${errors.length} inputs`}: ${errors.join('; ')}`);
