@@ -1,4 +1,4 @@
-// npm run bench [-- --rows N --formats csv,ndjson,json --runs N]
+// npm run bench [-- --rows N --formats csv,ndjson,json --runs N --no-checks]
 // End to end: invoice lines -> validated ZIP batches, against one-core
 // deflateRawSync level 6 on the same bytes. Writes bench/results/e2e-*.json.
 
@@ -11,7 +11,7 @@ import { conditions, describe, measure, ROOT, type Measurement } from './lib/e2e
 const TARGETS: Record<TextFormat, number> = { csv: 1.0, ndjson: 0.8, json: 0.6 };
 
 const { values } = parseArgs({
-  options: { rows: { type: 'string' }, formats: { type: 'string' }, runs: { type: 'string' } },
+  options: { rows: { type: 'string' }, formats: { type: 'string' }, runs: { type: 'string' }, 'no-checks': { type: 'boolean' } },
 });
 const rows = Number(values.rows ?? 1_000_000);
 const formats = (values.formats ?? 'csv,ndjson,json').split(',') as TextFormat[];
@@ -21,7 +21,7 @@ const results: (Measurement & { target: number; runs: Measurement[] })[] = [];
 for (const format of formats) {
   const all: Measurement[] = [];
   for (let r = 0; r < runs; r++) {
-    const m = await measure(format, rows);
+    const m = await measure(format, rows, !values['no-checks']);
     console.log(describe(m));
     all.push(m);
   }
@@ -35,6 +35,6 @@ const file = join(dir, `e2e-${rows}-${new Date().toISOString().replace(/[:.]/g, 
 await writeFile(file, JSON.stringify({ conditions: conditions(), results }, null, 2) + '\n');
 console.log('\n| input | rows/s | MB/s | peak RSS | deflate-6 rows/s | ratio | target |\n|---|---:|---:|---:|---:|---:|---:|');
 for (const m of results) {
-  console.log(`| ${m.format}, ${m.rows.toLocaleString('en-US')} lines | ${Math.round(m.build.rowsPerSecond / 1000)}k | ${m.build.mbPerSecond.toFixed(1)} | ${m.build.peakRssMiB.toFixed(0)} MiB | ${Math.round(m.deflate.rowsPerSecond / 1000)}k | ${m.ratio.toFixed(2)}x | ${m.target}x |`);
+  console.log(`| ${m.format}, ${m.rows.toLocaleString('en-US')} lines${m.checks ? '' : ', checks off'} | ${Math.round(m.build.rowsPerSecond / 1000)}k | ${m.build.mbPerSecond.toFixed(1)} | ${m.build.peakRssMiB.toFixed(0)} MiB | ${Math.round(m.deflate.rowsPerSecond / 1000)}k | ${m.ratio.toFixed(2)}x | ${m.target}x |`);
 }
 console.log(`\nresults: ${file}`);
