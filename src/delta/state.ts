@@ -21,6 +21,8 @@ const WRITE_CHUNK_ENTRIES = 65_536;
 
 export class ChangeState {
   readonly table: KeyIndex;
+  /** Entries read from the file: with none (a first run) no record can be unchanged, and lookups are skipped. */
+  private loaded = 0;
 
   constructor(expectedKeys = 0) {
     this.table = new KeyIndex(2, expectedKeys);
@@ -63,11 +65,13 @@ export class ChangeState {
       carry = Buffer.from(buf.subarray(whole));
     }
     if (!headerRead || carry.length > 0) throw new DataError('STATE_INVALID', `${path} is truncated`);
+    state.loaded = table.size;
     return state;
   }
 
   /** True when the identity was built before with this content. */
   isUnchanged(idHi: number, idLo: number, contentHi: number, contentLo: number): boolean {
+    if (this.loaded === 0) return false;
     const table = this.table;
     return table.find(idHi, idLo) && table.value[0] === contentHi >>> 0 && table.value[1] === contentLo >>> 0;
   }

@@ -15,7 +15,7 @@ import { windowFilter } from '../delta/window.js';
 import { DataError } from '../errors.js';
 import type { Cell, ValidatedBatch } from '../validate/compile.js';
 import { problem, type Problem } from '../validate/problems.js';
-import { hash64, hashOut } from './hash.js';
+import { hash64, hashEnd, hashOut, hashPiece, hashStart } from './hash.js';
 import { KeyIndex } from './key-index.js';
 import { columnReferences, identityReader, type ColumnReference, type IdentityReader } from './keys.js';
 
@@ -96,6 +96,8 @@ interface ModelChecks {
   /** Positions the index holds: the pre-pass's under last-wins, which has seen every file. */
   indexed: LinePositions;
   references: ColumnReference[];
+  /** The value set of each reference's target field when the target is fixed (resolved once, not per row). */
+  referenceSets: (KeyIndex | undefined)[];
   /** Target fields of this model that other models' references need, besides the identity. */
   registers: { column: number; set: KeyIndex }[];
   inWindow: ((row: readonly Cell[]) => boolean) | undefined;
@@ -161,6 +163,7 @@ export class IntegrityChecks {
       positions,
       indexed,
       references,
+      referenceSets: references.map((ref) => (ref.target ? this.parents.get(`${ref.target.name}.${ref.targetField}`) : undefined)),
       registers,
       inWindow: this.options.since === undefined ? undefined : windowFilter(columns, this.options.since),
       content: this.options.state && identity ? contentHasher(columns) : undefined,
@@ -256,7 +259,7 @@ export class IntegrityChecks {
         outcome.outOfWindow++;
         continue;
       }
-      const orphans = references.length > 0 ? this.orphansOf(references, row) : undefined;
+      const orphans = references.length > 0 ? this.orphansOf(references, checks.referenceSets, row) : undefined;
       if (orphans) {
         if (this.options.orphans === 'reject') {
           rejects.push({ line, key: key ?? '', problems: orphans });
@@ -318,14 +321,15 @@ export class IntegrityChecks {
   }
 
   /** One ORPHAN problem per foreign key that names no record of its target, or undefined. */
-  private orphansOf(references: readonly ColumnReference[], row: readonly Cell[]): Problem[] | undefined {
+  private orphansOf(references: readonly ColumnReference[], sets: readonly (KeyIndex | undefined)[], row: readonly Cell[]): Problem[] | undefined {
     let problems: Problem[] | undefined;
-    for (const ref of references) {
+    for (let r = 0; r < references.length; r++) {
+      const ref = references[r];
       const value = row[ref.column];
       if (value === null || value === ref.lastFound) continue;
       const targetName = ref.target?.name ?? (ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null);
       if (targetName === null) continue;
-      const set = this.parents.get(`${targetName}.${ref.targetField}`);
+      const set = ref.target ? sets[r] : this.parents.get(`${targetName}.${ref.targetField}`);
       hash64(value);
       if (set?.find(hashOut.hi, hashOut.lo)) {
         if (ref.target) ref.lastFound = value;
@@ -344,6 +348,9 @@ function isTableKeyTarget(model: Model): boolean {
   return (ENUMS.tableKey as readonly string[]).includes(model.name);
 }
 
+/** Ends each cell in the content hash. */
+const CELL_END = '\u001f';
+
 /**
  * Hashes a row's canonical form (field names and values, empty cells left
  * out) into hashOut. Names are part of it, so adding an empty column to an
@@ -352,11 +359,15 @@ function isTableKeyTarget(model: Model): boolean {
 function contentHasher(columns: readonly Field[]): (row: readonly Cell[]) => void {
   const prefixes = columns.map((f) => f.name + '\u001e');
   return (row) => {
-    let text = '';
+    hashStart(CONTENT_SEED);
     for (let c = 0; c < row.length; c++) {
       const v = row[c];
-      if (v !== null) text += prefixes[c] + v + '\u001f';
+      if (v === null) continue;
+      hashPiece(prefixes[c]);
+      hashPiece(v);
+      hashPiece(CELL_END);
     }
-    hash64(text, CONTENT_SEED);
+    hashEnd();
   };
 }
+
