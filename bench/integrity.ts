@@ -1,9 +1,11 @@
 // Benchmark: the cost of cross-record checks at full scale.
 //
-//   node dist/bench/integrity.js [invoices] [linesPerInvoice] [rounds]   (default 2000000 5 1)
+//   node dist/bench/integrity.js [invoices] [linesPerInvoice] [rounds] [--wide]   (default 2000000 5 1)
 //
 // Generates companies, invoices and invoice lines as CSV in a temporary
-// folder, then builds them in child processes: checks off, checks on
+// folder (narrow rows of a few columns, where the checks weigh most; with
+// --wide, `sagesync generate` exports of Company, Contact, Invoice and
+// InvoiceLine with every column), then builds them in child processes: checks off, checks on
 // (--full: duplicates and orphans rejected), and checks on with a change
 // state. For each it reports wall time, records per second and the child's
 // peak RSS (VmHWM from /proc, read as the child exits). It also measures the
@@ -15,20 +17,24 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runGenerate } from '../src/generate/write.js';
 import { hash64, hashOut } from '../src/integrity/hash.js';
 import { KeyIndex } from '../src/integrity/key-index.js';
+import { getModel } from '../src/schema/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'sagesync.js');
 const COMPANIES = 1000;
-const invoices = Number(process.argv[2] ?? 2_000_000);
-const linesPerInvoice = Number(process.argv[3] ?? 5);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const wide = process.argv.includes('--wide');
+const invoices = Number(positional[0] ?? 2_000_000);
+const linesPerInvoice = Number(positional[1] ?? 5);
 const lines = invoices * linesPerInvoice;
-const rounds = Number(process.argv[4] ?? 1);
+const rounds = Number(positional[2] ?? 1);
 const MIB = 1024 * 1024;
 
 /** Streams generated lines into a file, waiting on the disk. */
@@ -45,6 +51,30 @@ async function writeCsv(path: string, header: string, count: number, row: (i: nu
   }
   out.end(chunk);
   await once(out, 'close');
+}
+
+/** Every column of the contract, from the generator, with the same duplicate and orphan planted at the end. */
+async function generateWide(dir: string): Promise<{ inputs: string[]; records: number }> {
+  const { files } = await runGenerate({
+    outDir: dir,
+    format: 'csv',
+    seed: 1,
+    defectRate: 0,
+    invoices,
+    linesPerInvoice,
+    models: ['Company', 'Contact', 'Invoice', 'InvoiceLine'].map(getModel),
+  });
+  const lineFile = join(dir, 'invoiceline.csv');
+  const handle = await open(lineFile, 'r');
+  const head = Buffer.alloc(1 << 16);
+  await handle.read(head, 0, head.length, 0).finally(() => handle.close());
+  const [header, first] = head.toString('utf8').split('\n');
+  const [key, invoice] = first.split(',', 2);
+  if (!header.startsWith('erpKey,invoiceErpKey,')) throw new Error(`unexpected invoice line header: ${header.slice(0, 80)}`);
+  const orphan = `${key}-orphan,${invoice}-missing,` + first.slice(key.length + invoice.length + 2);
+  await appendFile(lineFile, `${first}\n${orphan}\n`);
+  const inputs = files.map((f) => join(dir, f.file));
+  return { inputs, records: files.reduce((sum, f) => sum + f.records, 0) + 2 };
 }
 
 async function generate(dir: string): Promise<string[]> {
@@ -109,10 +139,9 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sagesync-bench-integrity-'));
   try {
     let t = performance.now();
-    const inputs = await generate(dir);
+    const { inputs, records } = wide ? await generateWide(dir) : { inputs: await generate(dir), records: COMPANIES + invoices + lines + 2 };
     let bytes = 0;
     for (const input of inputs) bytes += (await stat(input)).size;
-    const records = COMPANIES + invoices + lines + 2;
     console.log(`generated ${records.toLocaleString('en-US')} records (${(bytes / MIB).toFixed(0)} MiB of CSV) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     t = performance.now();
