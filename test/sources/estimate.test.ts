@@ -18,12 +18,12 @@ describe('estimateRecords', () => {
     assert.equal(await estimate(dir, 'invoices.csv', 'erpKey\nA\nB'), 3);
   });
 
-  it('estimates a large file from its first 256 KiB, a little low', async (t) => {
+  it('estimates a large file from its first 256 KiB', async (t) => {
     const dir = await tempDir(t);
     const rows = 200_000;
     const lines = Array.from({ length: rows }, (_, i) => `{"erpKey":"INV-${i}","note":"${'x'.repeat(i % 40)}"}`);
     const records = (await estimate(dir, 'invoices.ndjson', lines.join('\n') + '\n'))!;
-    assert.ok(records > rows * 0.75 && records <= rows * 1.05, `${records} for ${rows}`);
+    assert.ok(records > rows * 0.9 && records <= rows * 1.1, `${records} for ${rows}`);
   });
 
   it('says nothing where lines are not records or the size is not the text', async (t) => {
