@@ -9,7 +9,7 @@ import { DataError, UsageError } from '../errors.js';
 import { ALL_MODELS, type Field, type Model } from '../schema/index.js';
 import { csvBatches, type CsvHeader } from '../sources/csv.js';
 import { detectInput, isInputFileName, type InputFile } from '../sources/detect.js';
-import { scanJsonKeys } from '../sources/json.js';
+import { scanJsonFileKeys } from '../sources/json-keys.js';
 import { scanProtobufKeys } from '../sources/protobuf.js';
 import { estimateRecords } from '../sources/estimate.js';
 import { readBytes, readText, type ReadOptions } from '../sources/read.js';
@@ -124,7 +124,7 @@ export async function planInputs(paths: readonly string[], options: PlanOptions)
       const keys =
         file.format === 'protobuf'
           ? await scanProtobufKeys(readBytes(file, options), file.model, { maxRecordBytes: options.maxRecordChars })
-          : await scanJsonKeys(readText(file, options));
+          : await scanJsonFileKeys(file, bytes, options);
       if (entry) ({ columns, mapped } = planMapped(entry, file.path, file.format, [...keys]));
       else columns = resolveColumns(file.model, keys, 'keys');
     }

@@ -12,16 +12,22 @@ import type { InputFile } from './detect.js';
  */
 export const READ_CHUNK_BYTES = 1 << 18;
 
+/** What reading needs of an input: where it is and whether it is gzipped. */
+export type FileToRead = Pick<InputFile, 'path' | 'gzip'>;
+
 export interface ReadOptions {
   encoding?: 'utf-8' | 'latin1';
   /** Called with the size of every compressed-or-raw chunk read from disk, for progress. */
   onBytes?: (bytes: number) => void;
   signal?: AbortSignal;
+  /** Only these bytes of an uncompressed file: [start, end). */
+  range?: { start: number; end: number };
 }
 
 /** The file's bytes, gunzipped when it is .gz, chunk by chunk. */
-export function readBytes(file: InputFile, options: ReadOptions = {}): AsyncIterable<Buffer> {
-  const raw = createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES, signal: options.signal });
+export function readBytes(file: FileToRead, options: ReadOptions = {}): AsyncIterable<Buffer> {
+  const range = options.range && !file.gzip ? { start: options.range.start, end: options.range.end - 1 } : {};
+  const raw = createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES, signal: options.signal, ...range });
   if (options.onBytes) {
     const onBytes = options.onBytes;
     raw.on('data', (chunk) => onBytes(chunk.length));
@@ -43,6 +49,6 @@ async function* gunzipped(bytes: AsyncIterable<Buffer>, path: string): AsyncGene
 }
 
 /** The file's text, decoded chunk by chunk; never the whole file at once. */
-export function readText(file: InputFile, options: ReadOptions = {}): AsyncGenerator<string> {
+export function readText(file: FileToRead, options: ReadOptions = {}): AsyncGenerator<string> {
   return decodeText(readBytes(file, options), file.path, options.encoding);
 }
