@@ -4,23 +4,15 @@ import { parse as csvParseSync } from 'csv-parse/sync';
 import { parseString } from 'fast-csv';
 import { inferSchema, initParser } from 'udsv';
 import { CsvEngine } from '../src/sources/csv-engine.js';
-import { check, generatedText, newBench, runAndReport } from './lib/micro.js';
+import { check, generatedText, newBench, pushAll, runAndReport } from './lib/micro.js';
 
 const ROWS = 20_000;
 const { text } = generatedText('InvoiceLine', 'csv', ROWS);
-const CHUNK = 1 << 20;
 const width = text.slice(0, text.indexOf('\n')).split(',').length;
 
 function sagesync(): string[][] {
   const engine = new CsvEngine({ delimiter: ',', maxRecordChars: 1 << 24 });
-  const rows: string[][] = [];
-  for (let i = 0; i < text.length; i += CHUNK) {
-    engine.push(text.slice(i, i + CHUNK));
-    for (const row of engine.take().rows) rows.push(row);
-  }
-  engine.end();
-  for (const row of engine.take().rows) rows.push(row);
-  return rows;
+  return pushAll(engine, text, () => engine.take().rows);
 }
 
 function fastCsv(): Promise<string[][]> {

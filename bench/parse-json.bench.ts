@@ -3,22 +3,14 @@
 import { Readable } from 'node:stream';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { JsonArrayEngine, NdjsonEngine } from '../src/sources/json-engine.js';
-import { check, generatedText, newBench, runAndReport } from './lib/micro.js';
+import { check, generatedText, newBench, PUSH_CHUNK, pushAll, runAndReport } from './lib/micro.js';
 
 const ROWS = 10_000;
 const ndjson = generatedText('InvoiceLine', 'ndjson', ROWS).text;
 const array = generatedText('InvoiceLine', 'json', ROWS).text;
-const CHUNK = 1 << 20;
 
 function splitter(engine: NdjsonEngine | JsonArrayEngine, text: string): Record<string, unknown>[] {
-  const objects: Record<string, unknown>[] = [];
-  for (let i = 0; i < text.length; i += CHUNK) {
-    engine.push(text.slice(i, i + CHUNK));
-    for (const o of engine.take().objects) objects.push(o);
-  }
-  engine.end();
-  for (const o of engine.take().objects) objects.push(o);
-  return objects;
+  return pushAll(engine, text, () => engine.take().objects);
 }
 const options = { maxRecordChars: 1 << 24 };
 const sagesyncNdjson = () => splitter(new NdjsonEngine(options), ndjson);
@@ -27,7 +19,7 @@ const sagesyncArray = () => splitter(new JsonArrayEngine(options), array);
 async function streamJson(): Promise<unknown[]> {
   const values: unknown[] = [];
   const chunks = [];
-  for (let i = 0; i < array.length; i += CHUNK) chunks.push(array.slice(i, i + CHUNK));
+  for (let i = 0; i < array.length; i += PUSH_CHUNK) chunks.push(array.slice(i, i + PUSH_CHUNK));
   const stream = Readable.from(chunks).pipe(streamArray.withParserAsStream());
   for await (const item of stream) values.push((item as { value: unknown }).value);
   return values;

@@ -14,6 +14,21 @@ export function generatedText(modelName: string, format: TextFormat, rows: numbe
   return { model, text };
 }
 
+/** Text is handed to a parser in pieces this large, as a file reader would. */
+export const PUSH_CHUNK = 1 << 20;
+
+/** Pushes `text` through a push engine in PUSH_CHUNK pieces, collecting what `take` hands back after each. */
+export function pushAll<T>(engine: { push(text: string): void; end(): void }, text: string, take: () => readonly T[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < text.length; i += PUSH_CHUNK) {
+    engine.push(text.slice(i, i + PUSH_CHUNK));
+    for (const item of take()) out.push(item);
+  }
+  engine.end();
+  for (const item of take()) out.push(item);
+  return out;
+}
+
 export function check(condition: unknown, what: string): void {
   if (!condition) throw new Error(`benchmark output check failed: ${what}`);
 }
