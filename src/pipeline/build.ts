@@ -10,7 +10,7 @@ import type { Field, Model } from '../schema/index.js';
 import { formatterFor, type EntryFormat, type LineFormatter } from '../sinks/format.js';
 import { BatchJsonWriter } from '../sinks/batch-json.js';
 import type { BatchInfo, BatchSink } from '../sinks/types.js';
-import { ZipBatchWriter } from '../sinks/zip-batches.js';
+import { ZipBatchThread } from '../sinks/zip-thread.js';
 import { csvBatches, type CsvHeader } from '../sources/csv.js';
 import { jsonBatches } from '../sources/json.js';
 import { protobufBatches } from '../sources/protobuf.js';
@@ -73,7 +73,7 @@ export interface Progress {
   counts: Tally;
   bytesRead: number;
   bytesTotal: number;
-  /** Batches opened so far; the last one is the one being written. */
+  /** Batches opened so far, as confirmed by the ZIP writer thread (a few writes behind the reader). */
   batches: number;
 }
 
@@ -175,7 +175,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     ? new DiscardSink()
     : options.format === 'batch-json'
       ? new BatchJsonWriter({ ...limits, isFullSync: options.isFullSync ?? false, appEnrollmentId: options.appEnrollmentId ?? null })
-      : new ZipBatchWriter({ ...limits, level: options.level ?? 6 });
+      : new ZipBatchThread({ ...limits, level: options.level ?? 6 });
   const orphans = options.orphans ?? (options.isFullSync ? 'reject' : 'warn');
   const warningsFile = orphans === 'warn' ? join(options.outDir, WARNINGS_FILE) : undefined;
   const warningsReport = warningsFile ? new ReportWriter(warningsFile) : undefined;

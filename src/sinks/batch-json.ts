@@ -11,9 +11,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Model } from '../schema/index.js';
 import { temporaryPath } from '../util/atomic.js';
-import type { LineFormatter } from './format.js';
 import { PendingBatches } from './pending.js';
-import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type BatchSink } from './types.js';
+import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type BatchSink, type EntryLayout } from './types.js';
 
 export interface BatchJsonOptions extends BatchLimits {
   outDir: string;
@@ -54,8 +53,8 @@ export class BatchJsonWriter implements BatchSink {
   }
 
   /** Records arrive as JSONL lines (jsonlFormatter): one object and a newline. */
-  beginModel(model: Model, formatter: LineFormatter): void {
-    if (formatter.extension !== 'jsonl') throw new Error('BatchJsonWriter needs JSONL-formatted records');
+  beginModel(model: Model, layout: EntryLayout): void {
+    if (layout.extension !== 'jsonl') throw new Error('BatchJsonWriter needs JSONL-formatted records');
     this.model = model;
   }
 

@@ -26,10 +26,13 @@ export interface BatchLimits {
  * Where formatted records go. Models arrive one at a time, parents first;
  * the sink cuts batches at the limits and names them batch-0001, ....
  */
+/** What a sink needs of a model's formatter: the entry's extension and its opening text. */
+export type EntryLayout = Pick<LineFormatter, 'extension' | 'header'>;
+
 export interface BatchSink {
   /** Number of the batch being written (1 for batch-0001), or of the last one closed; 0 before any. */
   readonly currentBatch?: number;
-  beginModel(model: Model, formatter: LineFormatter): void;
+  beginModel(model: Model, layout: EntryLayout): void;
   /**
    * Writes records, each one complete line. Resolves with the indexes of the
    * lines that cannot fit even an empty batch; the caller rejects them.

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,9 +16,8 @@ import { constants as zlibConstants } from 'node:zlib';
 import { ZipArchive } from 'archiver';
 import type { Model } from '../schema/index.js';
 import { temporaryPath } from '../util/atomic.js';
-import type { LineFormatter } from './format.js';
 import { PendingBatches } from './pending.js';
-import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type BatchSink } from './types.js';
+import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type EntryLayout } from './types.js';
 
 /** Classic ZIP limits: this writer never emits ZIP64. */
 export const ZIP_MAX_BYTES = 0xffffffff;
@@ -39,6 +38,17 @@ export function deflateBound(n: number): number {
   return n + ((n + 7) >> 3) + ((n + 63) >> 6) + 11;
 }
 
+/** True when not even an archive of its own could hold a record of `lineBytes`. */
+export function tooLargeAlone(entryName: string, headerBytes: number, lineBytes: number, maxBytes: number): boolean {
+  return singleEntryBound(entryName, headerBytes + lineBytes) > maxBytes;
+}
+
+/** Records as UTF-8 bytes: `ends[k]` is the offset just past record k. */
+export interface EncodedLines {
+  text: Uint8Array;
+  ends: Uint32Array;
+}
+
 /** Bytes an entry adds around its data: local header, descriptor, central record. */
 function entryOverhead(name: string): number {
   return LOCAL_HEADER + name.length + DATA_DESCRIPTOR + CENTRAL_HEADER + name.length + FINISH_BLOCK;
@@ -57,9 +67,10 @@ export function singleEntryBound(name: string, bytes: number): number {
  */
 class EntrySource extends PassThrough {
   private relay: NodeJS.ReadableStream & { readableLength?: number; writableLength?: number } | undefined;
-  compressor: (Writable & { flush(kind: number, cb: () => void): void; compressedSize: number }) | undefined;
+  compressor: (Writable & { flush(kind: number, cb: () => void): void; compressedSize: number; bytesWritten: number }) | undefined;
 
-  constructor() {
+  /** `onDrain` runs whenever zlib has taken in everything handed to it so far. */
+  constructor(private readonly onDrain: () => void) {
     super({ highWaterMark: 1 << 20 });
   }
 
@@ -69,6 +80,7 @@ class EntrySource extends PassThrough {
     const relayPipe = relay.pipe.bind(relay);
     relay.pipe = ((target: NodeJS.WritableStream, opts?: { end?: boolean }) => {
       this.compressor = target as unknown as EntrySource['compressor'];
+      target.on('drain', this.onDrain);
       return relayPipe(target as never, opts);
     }) as typeof relay.pipe;
     return super.pipe(destination, options);
@@ -94,6 +106,17 @@ interface OpenEntry {
   source: EntrySource;
   /** Uncompressed bytes written since the last exact point. */
   unsettled: number;
+  /** Uncompressed bytes written in all. */
+  written: number;
+  /** Set once archiver has finished the entry: zlib has taken in all of it. */
+  closed: boolean;
+}
+
+/** A block of encoded records, written; its memory is handed back once zlib has taken in its last byte. */
+interface WrittenBlock {
+  text: Uint8Array;
+  entry: OpenEntry;
+  end: number;
 }
 
 interface OpenBatch {
@@ -120,81 +143,89 @@ export interface ZipBatchOptions extends BatchLimits {
   level: number;
 }
 
-export class ZipBatchWriter implements BatchSink {
+/** The engine behind ZipBatchThread (zip-thread.ts), which runs it on a thread of its own. */
+export class ZipBatchWriter {
   private batch: OpenBatch | undefined;
   private model: Model | undefined;
-  private formatter: LineFormatter | undefined;
+  private layout: EntryLayout | undefined;
   private readonly pending = new PendingBatches();
   private nextIndex = 1;
 
-  constructor(private readonly options: ZipBatchOptions) {}
+  /** Written blocks, oldest first; zlib takes in entries and bytes in that same order. */
+  private readonly unconsumed: WrittenBlock[] = [];
+
+  /**
+   * `consumed` receives each written block's text once zlib has taken in
+   * all of it, so its memory can be reused: the writer keeps no reference.
+   */
+  constructor(
+    private readonly options: ZipBatchOptions,
+    private readonly consumed: (text: Uint8Array) => void = () => undefined,
+  ) {}
 
   get currentBatch(): number {
     return this.nextIndex - 1;
   }
 
-  beginModel(model: Model, formatter: LineFormatter): void {
+  beginModel(model: Model, layout: EntryLayout): void {
     this.model = model;
-    this.formatter = formatter;
+    this.layout = layout;
   }
 
   private get entryName(): string {
-    return `${this.model!.entry}.${this.formatter!.extension}`;
+    return `${this.model!.entry}.${this.layout!.extension}`;
   }
 
-  async write(lines: readonly string[]): Promise<number[]> {
-    const tooLarge: number[] = [];
+  /**
+   * Writes encoded records. Each must fit an empty batch on its own
+   * (tooLargeAlone): the caller rejects the others before they get here.
+   */
+  async write(records: EncodedLines): Promise<void> {
+    const { text, ends } = records;
+    const startOf = (k: number): number => (k === 0 ? 0 : ends[k - 1]);
     const { maxBytes, maxRecords } = this.options;
+    const headerBytes = Buffer.byteLength(this.layout!.header);
     let i = 0;
-    while (i < lines.length) {
+    while (i < ends.length) {
       const batch = this.batch ?? this.openBatch();
       let entry = batch.entry;
       if (!entry) {
-        if (batch.entries.length > 0 && !this.fits(batch, entryOverhead(this.entryName) + deflateBound(this.formatter!.header.length * 3 + lines[i].length * 3))) {
+        if (batch.entries.length > 0 && !this.fits(batch, entryOverhead(this.entryName) + deflateBound(headerBytes + ends[i] - startOf(i)))) {
           await this.closeBatch();
           continue;
         }
         entry = await this.openEntry(batch);
       }
-      let take = lines.length - i;
+      let take = ends.length - i;
       if (maxRecords > 0) take = Math.min(take, maxRecords - batch.records);
       if (take <= 0) {
         await this.closeBatch();
         continue;
       }
-      const chunk = take === lines.length && i === 0 ? lines.join('') : lines.slice(i, i + take).join('');
-      const bytes = Buffer.byteLength(chunk);
+      const from = startOf(i);
+      const bytes = ends[i + take - 1] - from;
       if (this.fits(batch, deflateBound(entry.unsettled + bytes) - deflateBound(entry.unsettled))) {
-        await this.writeToEntry(batch, entry, chunk, bytes, take);
         i += take;
+        await this.writeToEntry(batch, entry, text.subarray(from, from + bytes), take, i === ends.length ? text : undefined);
         continue;
       }
       // Near the limit: make the bound exact, then add as many records as surely fit.
       await this.settle(entry);
       const room = maxBytes - this.bound(batch);
-      let fitBytes = 0;
       let k = i;
-      while (k < i + take) {
-        const b = Buffer.byteLength(lines[k]);
-        if (deflateBound(fitBytes + b) > room) break;
-        fitBytes += b;
-        k++;
-      }
+      while (k < i + take && deflateBound(ends[k] - from) <= room) k++;
       if (k > i) {
-        await this.writeToEntry(batch, entry, lines.slice(i, k).join(''), fitBytes, k - i);
+        await this.writeToEntry(batch, entry, text.subarray(from, ends[k - 1]), k - i, k === ends.length ? text : undefined);
         i = k;
         continue;
       }
-      const alone = singleEntryBound(this.entryName, Buffer.byteLength(this.formatter!.header) + Buffer.byteLength(lines[i]));
-      if (alone > maxBytes) {
-        // Not even an empty batch could hold this record: reject it rather than split forever.
-        tooLarge.push(i);
-        i++;
-        continue;
+      if (batch.records === 0) {
+        // An empty batch that cannot take the record: closing it would only open another.
+        throw new Error(`internal: a ${ends[i] - from}-byte record was offered that no batch can hold`);
       }
       await this.closeBatch();
     }
-    return tooLarge;
+    this.releaseConsumed();
   }
 
   async endModel(): Promise<void> {
@@ -288,24 +319,36 @@ export class ZipBatchWriter implements BatchSink {
 
   private async openEntry(batch: OpenBatch): Promise<OpenEntry> {
     const name = this.entryName;
-    const source = new EntrySource();
+    const source = new EntrySource(() => this.releaseConsumed());
     const info: BatchEntryInfo = { name, model: this.model!.name, records: 0 };
-    const entry: OpenEntry = { name, info, source, unsettled: 0 };
+    const entry: OpenEntry = { name, info, source, unsettled: 0, written: 0, closed: false };
     batch.entry = entry;
     batch.entries.push(info);
     batch.centralBytes += CENTRAL_HEADER + name.length;
     batch.archive.append(source, { name, date: ENTRY_DATE });
-    const header = this.formatter!.header;
-    if (header.length > 0) await this.writeToEntry(batch, entry, header, Buffer.byteLength(header), 0);
+    const header = this.layout!.header;
+    if (header.length > 0) await this.writeToEntry(batch, entry, Buffer.from(header), 0);
     return entry;
   }
 
-  private async writeToEntry(batch: OpenBatch, entry: OpenEntry, text: string, bytes: number, records: number): Promise<void> {
+  /** `block`, when given, is the text whose last part `bytes` is: it is handed back once zlib has it all. */
+  private async writeToEntry(batch: OpenBatch, entry: OpenEntry, bytes: Uint8Array, records: number, block?: Uint8Array): Promise<void> {
     if (batch.failure) throw batch.failure;
-    entry.unsettled += bytes;
+    entry.unsettled += bytes.length;
+    entry.written += bytes.length;
+    if (block) this.unconsumed.push({ text: block, entry, end: entry.written });
     entry.info.records += records;
     batch.records += records;
-    if (!entry.source.write(text)) await this.whileOpen(batch, once(entry.source, 'drain'));
+    if (!entry.source.write(bytes)) await this.whileOpen(batch, once(entry.source, 'drain'));
+  }
+
+  private releaseConsumed(): void {
+    while (this.unconsumed.length > 0) {
+      const { text, entry, end } = this.unconsumed[0];
+      if (!entry.closed && (entry.source.compressor?.bytesWritten ?? 0) < end) return;
+      this.unconsumed.shift();
+      this.consumed(text);
+    }
   }
 
   /** Waits for `promise` unless the archive fails first. */
@@ -334,6 +377,8 @@ export class ZipBatchWriter implements BatchSink {
     const ended = once(batch.archive, 'entry');
     entry.source.end();
     await this.whileOpen(batch, ended);
+    entry.closed = true;
+    this.releaseConsumed();
     batch.closedBytes +=
       LOCAL_HEADER + entry.name.length + DATA_DESCRIPTOR + FINISH_BLOCK + (entry.source.compressor?.compressedSize ?? 0);
     batch.entry = undefined;
@@ -343,14 +388,6 @@ export class ZipBatchWriter implements BatchSink {
     const batch = this.batch!;
     if (batch.entry) await this.closeEntry(batch);
     this.batch = undefined;
-    if (batch.records === 0) {
-      // Opened for records that all turned out too large: no batch to keep.
-      await this.destroyBatch(batch);
-      await rm(batch.tmpPath, { force: true });
-      this.pending.forget(batch.tmpPath);
-      this.nextIndex--;
-      return;
-    }
     await batch.archive.finalize();
     await batch.done;
     const { size } = await stat(batch.tmpPath);

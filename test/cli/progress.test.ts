@@ -24,7 +24,9 @@ describe('build progress', () => {
     });
     assert.ok(result.batches.length > 2, `several batches (${result.batches.length})`);
     assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'never goes back');
-    assert.equal(seen.at(-1), result.batches.length);
+    // The writer's thread confirms batches a few writes behind the reader, never ahead.
+    assert.ok(seen.at(-1)! <= result.batches.length);
+    assert.ok(new Set(seen.filter((b) => b > 0)).size > 1, `rollovers shown (${[...new Set(seen)]})`);
   });
 
   it('draws nothing when stderr is not a terminal', async (t) => {

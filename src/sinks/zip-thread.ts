@@ -1,0 +1,184 @@
+// ZIP batches written on a thread of their own (zip-thread-worker.ts).
+//
+// Why: zlib deflates in the libuv pool, but each finished chunk is handed
+// back through the event loop of the thread that owns the stream. On the
+// main thread that loop is busy parsing and validating the next batch, so
+// deflate sat idle for most of each batch and the two cores took turns
+// instead of working together. The worker's loop does nothing else, so
+// deflate is fed again as soon as a chunk is done.
+//
+// Lines cross as UTF-8 bytes in a transferred buffer, not as strings, so
+// nothing is copied and the worker's heap holds no record text. Writes are
+// not waited for one by one: up to IN_FLIGHT batches are queued ahead of the
+// writer, which is the backpressure. The lines too large for any batch are
+// found here, before they are sent, because the caller needs them at once
+// to reject them.
+import { Worker } from 'node:worker_threads';
+import type { Model } from '../schema/index.js';
+import { singleEntryBound, tooLargeAlone, type EncodedLines, type ZipBatchOptions } from './zip-batches.js';
+import type { BatchInfo, BatchSink, EntryLayout } from './types.js';
+
+export type SinkRequest =
+  | { op: 'begin'; model: string; layout: EntryLayout }
+  | { op: 'write'; records: EncodedLines }
+  | { op: 'end' }
+  | { op: 'finish' }
+  | { op: 'abort' };
+
+export interface WireError {
+  message: string;
+  stack?: string;
+  code?: string;
+  syscall?: string;
+  errno?: number;
+  path?: string;
+}
+
+/** One reply per request, in order; and record buffers handed back for reuse. */
+export type SinkMessage =
+  | { kind: 'reply'; ok: true; batch: number; value: unknown }
+  | { kind: 'reply'; ok: false; batch: number; error: WireError }
+  | { kind: 'released'; buffer: ArrayBuffer };
+
+/** Batches of lines queued ahead of the writer (each about one read chunk of text). */
+const IN_FLIGHT = 4;
+/** Smallest record buffer; most batches of lines fit one. */
+const BUFFER_BYTES = 512 << 10;
+/** Free buffers kept for reuse; the writer holds a few more while zlib takes them in. */
+const SPARE_BUFFERS = 8;
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+export class ZipBatchThread implements BatchSink {
+  private readonly worker: Worker;
+  /** One per request sent, in order: the worker replies in the same order. */
+  private readonly waiters: Waiter[] = [];
+  private readonly writes: Promise<unknown>[] = [];
+  private batch = 0;
+  private entryName = '';
+  private headerBytes = 0;
+  private exited: Error | undefined;
+  private readonly spare: ArrayBuffer[] = [];
+
+  constructor(private readonly options: ZipBatchOptions) {
+    this.worker = new Worker(new URL('./zip-thread-worker.js', import.meta.url), { workerData: options });
+    this.worker.on('message', (reply: SinkMessage) => {
+      if (reply.kind === 'released') {
+        if (this.spare.length < SPARE_BUFFERS) this.spare.push(reply.buffer);
+        return;
+      }
+      this.batch = reply.batch;
+      const waiter = this.waiters.shift()!;
+      if (reply.ok) waiter.resolve(reply.value);
+      else waiter.reject(Object.assign(new Error(reply.error.message), reply.error));
+    });
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`internal: the ZIP writer thread stopped (exit code ${code})`)));
+  }
+
+  get currentBatch(): number {
+    return this.batch;
+  }
+
+  beginModel(model: Model, layout: EntryLayout): void {
+    this.entryName = `${model.entry}.${layout.extension}`;
+    this.headerBytes = Buffer.byteLength(layout.header);
+    // A failure here also fails every later request, so it is seen at the next wait.
+    this.send({ op: 'begin', model: model.name, layout: { extension: layout.extension, header: layout.header } }).catch(() => undefined);
+  }
+
+  async write(lines: readonly string[]): Promise<number[]> {
+    const tooLarge: number[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      // A UTF-16 unit is at most 3 UTF-8 bytes: most lines are settled without counting.
+      if (singleEntryBound(this.entryName, this.headerBytes + lines[i].length * 3) <= this.options.maxBytes) continue;
+      if (tooLargeAlone(this.entryName, this.headerBytes, Buffer.byteLength(lines[i]), this.options.maxBytes)) tooLarge.push(i);
+    }
+    const fitting = tooLarge.length === 0 ? lines : lines.filter((_, i) => !tooLarge.includes(i));
+    if (fitting.length > 0) {
+      const records = encodeLines(fitting, (bytes) => this.buffer(bytes));
+      const written = this.send({ op: 'write', records }, [records.text.buffer as ArrayBuffer]);
+      written.catch(() => undefined);
+      this.writes.push(written);
+      if (this.writes.length >= IN_FLIGHT) await this.writes.shift();
+    }
+    return tooLarge;
+  }
+
+  async endModel(): Promise<void> {
+    await this.settleWrites();
+    await this.send({ op: 'end' });
+  }
+
+  async finish(): Promise<BatchInfo[]> {
+    try {
+      await this.settleWrites();
+      return (await this.send({ op: 'finish' })) as BatchInfo[];
+    } finally {
+      await this.stop();
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.writes.length = 0;
+    try {
+      await this.send({ op: 'abort' });
+    } catch {
+      // The writer had already failed or gone; its temporary files are cleaned by the next run.
+    } finally {
+      await this.stop();
+    }
+  }
+
+  /** A buffer of at least `bytes`: a spare one handed back by the writer, or a new one. */
+  private buffer(bytes: number): ArrayBuffer {
+    const fit = this.spare.findIndex((b) => b.byteLength >= bytes);
+    return fit >= 0 ? this.spare.splice(fit, 1)[0] : new ArrayBuffer(Math.max(BUFFER_BYTES, bytes));
+  }
+
+  private async settleWrites(): Promise<void> {
+    while (this.writes.length > 0) await this.writes.shift();
+  }
+
+  private send(request: SinkRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.worker.postMessage(request, transfer);
+    });
+  }
+
+  private fail(error: Error): void {
+    this.exited ??= error;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  private async stop(): Promise<void> {
+    this.exited ??= new Error('internal: the ZIP writer thread was already stopped');
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * The lines as UTF-8 in a buffer of their own from `buffer` (so it can be
+ * transferred), and the offset past each.
+ */
+export function encodeLines(lines: readonly string[], buffer: (bytes: number) => ArrayBuffer): EncodedLines {
+  const joined = lines.join('');
+  const length = Buffer.byteLength(joined);
+  const text = new Uint8Array(buffer(length), 0, length);
+  Buffer.from(text.buffer, 0, length).write(joined);
+  const ends = new Uint32Array(lines.length);
+  // Equal lengths mean every character took one byte; otherwise lines are measured one by one.
+  const ascii = length === joined.length;
+  let end = 0;
+  for (let k = 0; k < lines.length; k++) {
+    end += ascii ? lines[k].length : Buffer.byteLength(lines[k]);
+    ends[k] = end;
+  }
+  return { text, ends };
+}
