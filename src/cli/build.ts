@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_RECORD_BYTES, runBuild, type BuildOptions } from '../pipeline/build.js';
 import { ALL_MODELS, getModel, modelForName } from '../schema/index.js';
-import { ZIP_MAX_BYTES } from '../sinks/zip-batches.js';
+import { ZIP_MAX_BYTES } from '../sinks/zip-layout.js';
 import { parseByteSize } from '../util/size.js';
 import { parseArgs } from 'node:util';
 import { choiceOption, integerOption, parsingArgs } from './args.js';

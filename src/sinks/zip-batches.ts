@@ -18,46 +18,10 @@ import type { Model } from '../schema/index.js';
 import { temporaryPath } from '../util/atomic.js';
 import { PendingBatches } from './pending.js';
 import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type EntryLayout } from './types.js';
+import { CENTRAL_HEADER, DATA_DESCRIPTOR, deflateBound, END_OF_CENTRAL_DIRECTORY, entryOverhead, FINISH_BLOCK, LOCAL_HEADER, type EncodedLines } from './zip-layout.js';
 
-/** Classic ZIP limits: this writer never emits ZIP64. */
-export const ZIP_MAX_BYTES = 0xffffffff;
-
-// Record sizes from the ZIP specification (APPNOTE 4.3), with room for the
-// ZIP64 extra fields a writer may add.
-const LOCAL_HEADER = 30 + 20;
-const DATA_DESCRIPTOR = 24;
-const CENTRAL_HEADER = 46 + 28;
-const END_OF_CENTRAL_DIRECTORY = 22 + 56 + 20;
 /** A fixed entry time, so rebuilding the same input gives identical archives. */
 const ENTRY_DATE = new Date(2000, 0, 1);
-/** The final deflate block written when an entry ends. */
-const FINISH_BLOCK = 16;
-
-/** Largest deflate output for n input bytes (zlib's conservative deflateBound). */
-export function deflateBound(n: number): number {
-  return n + ((n + 7) >> 3) + ((n + 63) >> 6) + 11;
-}
-
-/** True when not even an archive of its own could hold a record of `lineBytes`. */
-export function tooLargeAlone(entryName: string, headerBytes: number, lineBytes: number, maxBytes: number): boolean {
-  return singleEntryBound(entryName, headerBytes + lineBytes) > maxBytes;
-}
-
-/** Records as UTF-8 bytes: `ends[k]` is the offset just past record k. */
-export interface EncodedLines {
-  text: Uint8Array;
-  ends: Uint32Array;
-}
-
-/** Bytes an entry adds around its data: local header, descriptor, central record. */
-function entryOverhead(name: string): number {
-  return LOCAL_HEADER + name.length + DATA_DESCRIPTOR + CENTRAL_HEADER + name.length + FINISH_BLOCK;
-}
-
-/** The smallest archive that holds one entry with `bytes` of data. */
-export function singleEntryBound(name: string, bytes: number): number {
-  return END_OF_CENTRAL_DIRECTORY + entryOverhead(name) + deflateBound(bytes);
-}
 
 /**
  * The readable side handed to archiver. archiver pipes it through a

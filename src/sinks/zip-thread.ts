@@ -15,7 +15,8 @@
 // to reject them.
 import { Worker } from 'node:worker_threads';
 import type { Model } from '../schema/index.js';
-import { singleEntryBound, tooLargeAlone, type EncodedLines, type ZipBatchOptions } from './zip-batches.js';
+import type { ZipBatchOptions } from './zip-batches.js';
+import { singleEntryBound, tooLargeAlone, type EncodedLines } from './zip-layout.js';
 import type { BatchInfo, BatchSink, EntryLayout } from './types.js';
 
 export type SinkRequest =
