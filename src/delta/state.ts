@@ -1,46 +1,69 @@
 // Change detection across runs. The state maps a 64-bit hash of each
 // record's model and identity to a 64-bit hash of its canonical output row.
-// It lives in one KeyIndex with two value words (at most 22.5 bytes a key,
-// sized up front from the file's entry count) and is streamed from and to
-// disk in fixed-size chunks, so ten million keys never sit in a JS array or
+//
+// During a run the same table is also the duplicate index and the set of
+// identities read, so a key costs one 16-byte slot for all three:
+//   * a key from the file holds its previous content hash, unmarked;
+//   * the first record of an identity in this run compares its content with
+//     that hash, then marks the slot and keeps its line position in it
+//     (which a later duplicate cites); the old hash is not needed again;
+//   * what the identity's entry in the next state will be (the new content
+//     if the record reached a batch, else the old one, if any) goes to a
+//     spill file beside the state file, 16 bytes a record, written in order.
+// The next state is then every unmarked entry of the table followed by the
+// spill file, streamed to disk; ten million keys never sit in a JS array or
 // a single buffer.
 //
 // File layout: the 8-byte magic "SGSTATE1", then 16-byte entries (identity
 // hash hi, lo, content hash hi, lo; 32-bit little-endian words). It is
 // replaced atomically (temporary file, then rename) and only by a run that
 // finished, so a run that crashes leaves the previous state as it was.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream, closeSync, openSync, writeSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
-import { KeyIndex } from '../integrity/key-index.js';
-import { writeStreamAtomic } from '../util/atomic.js';
+import { KeyIndex, STATE_LOAD } from '../integrity/key-index.js';
+import { temporaryPath, writeStreamAtomic } from '../util/atomic.js';
 
 const MAGIC = Buffer.from('SGSTATE1', 'latin1');
 const ENTRY_BYTES = 16;
-const WRITE_CHUNK_ENTRIES = 65_536;
+const CHUNK_ENTRIES = 65_536;
+
+/** What the state knows of an identity when its first record of a run is read. */
+export type Prior = 'new' | 'known' | 'seen';
 
 export class ChangeState {
   readonly table: KeyIndex;
-  /** Entries read from the file: with none (a first run) no record can be unchanged, and lookups are skipped. */
-  private loaded = 0;
+  /** After `lookup`: the previous content hash of a known identity, or the line position of a seen one. */
+  readonly value: Uint32Array;
+  private spillPath: string | undefined;
+  private spillFd: number | undefined;
+  private readonly spill = Buffer.alloc(CHUNK_ENTRIES * ENTRY_BYTES);
+  private spillUsed = 0;
 
-  constructor(expectedKeys = 0) {
-    this.table = new KeyIndex(2, expectedKeys);
+  private constructor(
+    expectedKeys: number,
+    private readonly path: string,
+  ) {
+    this.table = new KeyIndex(2, expectedKeys, STATE_LOAD);
+    this.value = this.table.value;
   }
 
   /**
-   * Reads a state file; a missing file is an empty state (the first run),
-   * sized for `expectedKeys` when the inputs' size suggests it.
+   * Reads a state file; a missing file is an empty state (the first run).
+   * The table is sized for the file's entries or `expectedKeys`, whichever
+   * is more.
    */
   static async load(path: string, expectedKeys = 0): Promise<ChangeState> {
+    await removeStaleTemporaries(path);
     let size: number;
     try {
       size = (await stat(path)).size;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ChangeState(expectedKeys);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ChangeState(expectedKeys, path);
       throw error;
     }
-    const state = new ChangeState(Math.max(0, (size - MAGIC.length) / ENTRY_BYTES));
+    const state = new ChangeState(Math.max(expectedKeys, (size - MAGIC.length) / ENTRY_BYTES), path);
     const stream = createReadStream(path, { highWaterMark: 1 << 20 });
     let carry: Buffer = Buffer.alloc(0);
     let headerRead = false;
@@ -65,31 +88,72 @@ export class ChangeState {
       carry = Buffer.from(buf.subarray(whole));
     }
     if (!headerRead || carry.length > 0) throw new DataError('STATE_INVALID', `${path} is truncated`);
-    state.loaded = table.size;
     return state;
   }
 
-  /** True when the identity was built before with this content. */
-  isUnchanged(idHi: number, idLo: number, contentHi: number, contentLo: number): boolean {
-    if (this.loaded === 0) return false;
-    const table = this.table;
-    return table.find(idHi, idLo) && table.value[0] === contentHi >>> 0 && table.value[1] === contentLo >>> 0;
+  /**
+   * What the state holds for an identity: `new`, `known` (its previous
+   * content hash is then in `value`) or `seen` earlier in this run (its
+   * line position is then in `value[0]`).
+   */
+  lookup(idHi: number, idLo: number): Prior {
+    if (!this.table.find(idHi, idLo)) return 'new';
+    return this.table.marked ? 'seen' : 'known';
   }
 
-  /** Notes that the identity was built with this content. */
-  record(idHi: number, idLo: number, contentHi: number, contentLo: number): void {
-    this.table.value[0] = contentHi;
-    this.table.value[1] = contentLo;
+  /** Marks the identity last looked up as read in this run, at `position`. */
+  claim(idHi: number, idLo: number, position: number): void {
+    this.table.value[0] = position;
+    this.table.value[1] = 0;
     this.table.insert(idHi, idLo);
+    this.table.mark();
   }
 
-  /** Writes the state under a temporary name, then renames it over `path`. */
-  async save(path: string): Promise<void> {
-    await writeStreamAtomic(path, async (write) => {
+  /** True when a record of the identity was read in this run. */
+  isSeen(idHi: number, idLo: number): boolean {
+    return this.table.find(idHi, idLo) && this.table.marked;
+  }
+
+  /** Sets the entry a claimed identity will have in the next state. */
+  keep(idHi: number, idLo: number, contentHi: number, contentLo: number): void {
+    const at = this.spillUsed;
+    this.spill.writeUInt32LE(idHi >>> 0, at);
+    this.spill.writeUInt32LE(idLo >>> 0, at + 4);
+    this.spill.writeUInt32LE(contentHi >>> 0, at + 8);
+    this.spill.writeUInt32LE(contentLo >>> 0, at + 12);
+    this.spillUsed += ENTRY_BYTES;
+    if (this.spillUsed === this.spill.length) this.flushSpill();
+  }
+
+  private flushSpill(): void {
+    if (this.spillUsed === 0) return;
+    if (this.spillFd === undefined) {
+      this.spillPath = temporaryPath(this.path);
+      this.spillFd = openSync(this.spillPath, 'w');
+    }
+    writeSync(this.spillFd, this.spill, 0, this.spillUsed);
+    this.spillUsed = 0;
+  }
+
+  /**
+   * Writes the next state under a temporary name, then renames it over the
+   * state file: the identities this run did not read, as they were, then
+   * the entries kept for the ones it did.
+   */
+  async save(): Promise<void> {
+    try {
+      await this.writeNext();
+    } finally {
+      await this.discard();
+    }
+  }
+
+  private async writeNext(): Promise<void> {
+    await writeStreamAtomic(this.path, async (write) => {
       await write(MAGIC);
-      let chunk = Buffer.alloc(WRITE_CHUNK_ENTRIES * ENTRY_BYTES);
+      let chunk = Buffer.alloc(CHUNK_ENTRIES * ENTRY_BYTES);
       let used = 0;
-      for (const entry of this.table.entries()) {
+      for (const entry of this.table.entries('unmarked')) {
         for (let w = 0; w < 4; w++) chunk.writeUInt32LE(entry[w], used + w * 4);
         used += ENTRY_BYTES;
         if (used === chunk.length) {
@@ -99,7 +163,35 @@ export class ChangeState {
         }
       }
       await write(chunk.subarray(0, used));
+      if (this.spillFd !== undefined) {
+        this.flushSpill();
+        closeSync(this.spillFd);
+        this.spillFd = undefined;
+        for await (const piece of createReadStream(this.spillPath!, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) await write(piece);
+      }
+      await write(this.spill.subarray(0, this.spillUsed));
     });
   }
 
+  /** Removes the spill file; the state file is left as it was. */
+  async discard(): Promise<void> {
+    if (this.spillFd !== undefined) closeSync(this.spillFd);
+    this.spillFd = undefined;
+    if (this.spillPath !== undefined) await rm(this.spillPath, { force: true });
+    this.spillPath = undefined;
+  }
+}
+
+/** Temporary files of a run on this state file that was killed (util/atomic.ts names them). */
+async function removeStaleTemporaries(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && /^[0-9a-f]{8}\.partial$/.test(name.slice(prefix.length))) await rm(join(dirname(path), name), { force: true });
+  }
 }

@@ -9,8 +9,11 @@
 //   4. change detection: a record whose canonical row matches the state is
 //      dropped and counted as unchanged.
 // Every index is a KeyIndex of 64-bit hashes; see key-index.ts for sizes.
+// With a change state, the state's table is the duplicate index (under the
+// default policy) and the set of identities read, so a key of the run costs
+// one slot in all (delta/state.ts).
 import { ENUMS, type Field, type Model } from '../schema/index.js';
-import { ChangeState } from '../delta/state.js';
+import type { ChangeState, Prior } from '../delta/state.js';
 import { windowFilter } from '../delta/window.js';
 import { DataError } from '../errors.js';
 import type { Cell, ValidatedBatch } from '../validate/compile.js';
@@ -86,10 +89,18 @@ export class LinePositions {
   }
 }
 
+/** What a reference check needs of its target's values. */
+interface KeySet {
+  find(hi: number, lo: number): boolean;
+}
+
 interface ModelChecks {
   model: Model;
   identity: IdentityReader | undefined;
-  /** Identity -> line position of the first (reject) or last (last-wins) occurrence. */
+  /**
+   * Identity -> line position of the first (reject) or last (last-wins)
+   * occurrence; none under reject with a change state, whose table serves.
+   */
   seen: KeyIndex | undefined;
   /** Positions of the records as this pass reads them. */
   positions: LinePositions;
@@ -97,7 +108,7 @@ interface ModelChecks {
   indexed: LinePositions;
   references: ColumnReference[];
   /** The value set of each reference's target field when the target is fixed (resolved once, not per row). */
-  referenceSets: (KeyIndex | undefined)[];
+  referenceSets: (KeySet | undefined)[];
   /** Target fields of this model that other models' references need, besides the identity. */
   registers: { column: number; set: KeyIndex }[];
   inWindow: ((row: readonly Cell[]) => boolean) | undefined;
@@ -106,9 +117,12 @@ interface ModelChecks {
 
 export class IntegrityChecks {
   /** Valid values of each referenced target field ("Invoice.erpKey"), filled as the target is read. */
-  private readonly parents = new Map<string, KeyIndex>();
+  private readonly parents = new Map<string, KeySet>();
   private current: ModelChecks | undefined;
-  /** (row, identity hi, lo, content hi, lo) of the last checked batch's rows, until `built`. */
+  /**
+   * (row, state key hi, lo, new content hi, lo, 1 if known, old content hi,
+   * lo) of the last checked batch's rows, until `built`.
+   */
   private readonly pendingFingerprints: number[] = [];
 
   constructor(
@@ -138,7 +152,8 @@ export class IntegrityChecks {
     let seen: KeyIndex | undefined;
     const positions = new LinePositions();
     let indexed = positions;
-    if (identity && this.options.duplicates !== 'off') {
+    const state = this.options.state;
+    if (identity && (this.options.duplicates === 'last-wins' || (this.options.duplicates === 'reject' && !state))) {
       seen = new KeyIndex(1, this.expectedRecords(model));
       if (this.options.duplicates === 'last-wins') {
         indexed = new LinePositions();
@@ -148,8 +163,9 @@ export class IntegrityChecks {
     const registers: ModelChecks['registers'] = [];
     for (const name of this.referencedFields(model)) {
       if (this.parents.has(`${model.name}.${name}`)) continue;
-      if (name === 'erpKey' && seen && identity?.label === 'erpKey') {
-        this.parents.set(`${model.name}.${name}`, seen);
+      if (name === 'erpKey' && identity?.label === 'erpKey' && (state || seen)) {
+        const seed = seedOf(model);
+        this.parents.set(`${model.name}.${name}`, state ? { find: (hi, lo) => state.isSeen((hi ^ seed) >>> 0, lo) } : seen!);
         continue;
       }
       const set = new KeyIndex(0, this.expectedRecords(model));
@@ -170,8 +186,14 @@ export class IntegrityChecks {
     };
   }
 
-  async saveState(path: string): Promise<void> {
-    await this.options.state?.save(path);
+  /** Replaces the state file with the state this run leaves. */
+  async saveState(): Promise<void> {
+    await this.options.state?.save();
+  }
+
+  /** Removes what a failed run wrote for the state; the state file stays as it was. */
+  async discardState(): Promise<void> {
+    await this.options.state?.discard();
   }
 
   /** Fields of `model` that references of the planned models point at. */
@@ -237,16 +259,34 @@ export class IntegrityChecks {
       const row = rows[r];
       const line = lines[r];
       const key = identity?.text(row);
-      let idHi = 0;
+      let prior: Prior = 'new';
+      let stateHi = 0;
       let idLo = 0;
-      if (key !== undefined && (seen || content)) {
+      let oldHi = 0;
+      let oldLo = 0;
+      if (key !== undefined && (seen || state)) {
         hash64(key);
-        idHi = hashOut.hi;
+        const idHi = hashOut.hi;
         idLo = hashOut.lo;
-        const duplicate = seen && this.duplicateOf(seen, idHi, idLo, checks.indexed, checks.positions.of(fileIndex, line), identity!.label, key);
+        const position = checks.positions.of(fileIndex, line);
+        const duplicate = seen && this.duplicateOf(seen, idHi, idLo, checks.indexed, position, identity!.label, key);
         if (duplicate) {
           rejects.push({ line, key, problems: [duplicate] });
           continue;
+        }
+        if (state) {
+          // The seed keeps equal keys of different models apart in the one state table.
+          stateHi = (idHi ^ seed) >>> 0;
+          prior = state.lookup(stateHi, idLo);
+          if (prior === 'seen' && this.options.duplicates === 'reject') {
+            rejects.push({ line, key, problems: [this.alreadyRead(identity!.label, key, checks.positions, state.value[0])] });
+            continue;
+          }
+          if (prior === 'known') {
+            oldHi = state.value[0];
+            oldLo = state.value[1];
+          }
+          if (prior !== 'seen') state.claim(stateHi, idLo, position);
         }
       }
       for (const { column, set } of registers) {
@@ -256,12 +296,14 @@ export class IntegrityChecks {
         set.insert(hashOut.hi, hashOut.lo);
       }
       if (inWindow && !inWindow(row)) {
+        if (prior === 'known') state!.keep(stateHi, idLo, oldHi, oldLo);
         outcome.outOfWindow++;
         continue;
       }
       const orphans = references.length > 0 ? this.orphansOf(references, checks.referenceSets, row) : undefined;
       if (orphans) {
         if (this.options.orphans === 'reject') {
+          if (prior === 'known') state!.keep(stateHi, idLo, oldHi, oldLo);
           rejects.push({ line, key: key ?? '', problems: orphans });
           continue;
         }
@@ -269,13 +311,12 @@ export class IntegrityChecks {
       }
       if (content && key !== undefined) {
         content(row);
-        // The seed keeps equal keys of different models apart in the one state table.
-        const stateHi = (idHi ^ seed) >>> 0;
-        if (!this.options.fullSync && state!.isUnchanged(stateHi, idLo, hashOut.hi, hashOut.lo)) {
+        if (!this.options.fullSync && prior === 'known' && hashOut.hi === oldHi && hashOut.lo === oldLo) {
+          state!.keep(stateHi, idLo, oldHi, oldLo);
           outcome.unchanged++;
           continue;
         }
-        fingerprints.push(keep, stateHi, idLo, hashOut.hi, hashOut.lo);
+        fingerprints.push(keep, stateHi, idLo, hashOut.hi, hashOut.lo, prior === 'known' ? 1 : 0, oldHi, oldLo);
       }
       rows[keep] = row;
       lines[keep] = line;
@@ -288,40 +329,50 @@ export class IntegrityChecks {
   }
 
   /**
-   * Records the fingerprints of the last checked batch in the state, except
-   * for the rows the sink could not take (`skipped`, ascending): only records
-   * that reached a batch may later count as unchanged.
+   * Keeps the new fingerprints of the last checked batch for the next
+   * state, except for the rows the sink could not take (`skipped`,
+   * ascending), which keep their old ones if they had any: only records that
+   * reached a batch may later count as unchanged.
    */
   built(skipped: readonly number[]): void {
     const state = this.options.state;
     const pending = this.pendingFingerprints;
     if (!state) return;
     let s = 0;
-    for (let at = 0; at < pending.length; at += 5) {
+    for (let at = 0; at < pending.length; at += 8) {
       const row = pending[at];
       while (s < skipped.length && skipped[s] < row) s++;
-      if (s < skipped.length && skipped[s] === row) continue;
-      state.record(pending[at + 1], pending[at + 2], pending[at + 3], pending[at + 4]);
+      if (s < skipped.length && skipped[s] === row) {
+        if (pending[at + 5] === 1) state.keep(pending[at + 1], pending[at + 2], pending[at + 6], pending[at + 7]);
+        continue;
+      }
+      state.keep(pending[at + 1], pending[at + 2], pending[at + 3], pending[at + 4]);
     }
     pending.length = 0;
   }
 
   private duplicateOf(seen: KeyIndex, hi: number, lo: number, indexed: LinePositions, position: number, label: string, key: string): Problem | undefined {
-    const where = () => {
-      const [fileIndex, line] = indexed.locate(seen.value[0]);
-      return `${this.filePaths[fileIndex]}:${line}`;
-    };
     if (this.options.duplicates === 'last-wins') {
       if (!seen.find(hi, lo) || seen.value[0] === position) return undefined;
-      return problem('DUPLICATE_KEY', label, `${label} "${key}" occurs again later, at ${where()}, which is kept (--duplicates last-wins)`, key);
+      return problem('DUPLICATE_KEY', label, `${label} "${key}" occurs again later, at ${this.where(indexed, seen.value[0])}, which is kept (--duplicates last-wins)`, key);
     }
     seen.value[0] = position;
     if (seen.insertIfAbsent(hi, lo)) return undefined;
-    return problem('DUPLICATE_KEY', label, `${label} "${key}" was already read at ${where()}, which is kept`, key);
+    return this.alreadyRead(label, key, indexed, seen.value[0]);
+  }
+
+  /** The reject policy's problem for a record whose identity was read first at `position`. */
+  private alreadyRead(label: string, key: string, positions: LinePositions, position: number): Problem {
+    return problem('DUPLICATE_KEY', label, `${label} "${key}" was already read at ${this.where(positions, position)}, which is kept`, key);
+  }
+
+  private where(positions: LinePositions, position: number): string {
+    const [fileIndex, line] = positions.locate(position);
+    return `${this.filePaths[fileIndex]}:${line}`;
   }
 
   /** One ORPHAN problem per foreign key that names no record of its target, or undefined. */
-  private orphansOf(references: readonly ColumnReference[], sets: readonly (KeyIndex | undefined)[], row: readonly Cell[]): Problem[] | undefined {
+  private orphansOf(references: readonly ColumnReference[], sets: readonly (KeySet | undefined)[], row: readonly Cell[]): Problem[] | undefined {
     let problems: Problem[] | undefined;
     for (let r = 0; r < references.length; r++) {
       const ref = references[r];

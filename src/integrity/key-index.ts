@@ -13,6 +13,10 @@
 // index is sized up front when its key count can be estimated (the inputs'
 // size, a state file's entry count), and then usually never grows.
 //
+// A key can carry a mark. The top 8 bits of a key's high half choose its
+// shard, so every key of a shard shares them and a slot stores the other 24;
+// the top bit of that word is free for the mark, at no cost in size.
+//
 // Keys are the hashes, not the texts: two different texts with the same
 // 64-bit hash count as one key. For n keys the chance that any pair collides
 // is about n^2 / 2^65: 2.7e-6 at ten million keys. ARCHITECTURE.md explains
@@ -28,8 +32,18 @@ const MAX_LOAD = 0.85;
  * once. Right at the estimate a key costs 10.7, 16 or 21.3 bytes.
  */
 const PRESIZED_LOAD = 0.75;
+/**
+ * Load of the change state sized up front. It holds every identity of the
+ * run and of the previous state, and is the run's duplicate index too: the
+ * largest index by far, so it is packed tighter (16-byte slots: 20 bytes a
+ * key), with room for 6% more keys than expected before a shard grows.
+ */
+export const STATE_LOAD = 0.8;
 const MAX_BYTES_PER_KEY = 22.5;
 const TWO_32 = 4294967296;
+/** The bits of a key's high half that a slot stores; the shard implies the rest. */
+const LOW_24 = 0x00ffffff;
+const MARK = 0x80000000;
 
 interface Shard {
   slots: Uint32Array;
@@ -44,16 +58,20 @@ export class KeyIndex {
   size = 0;
   /** Words of the value found by the last successful `find`, or written by `insert`. */
   readonly value: Uint32Array;
+  /** Where the last `find`, `insert` or `insertIfAbsent` left off: the key's slot. */
+  private lastShard: Shard | undefined;
+  private lastAt = 0;
 
   /** `expectedKeys`, when known (a state file's entry count), sizes the shards up front, sparing the growth steps. */
   constructor(
     readonly valueWords = 0,
     expectedKeys = 0,
+    load = PRESIZED_LOAD,
   ) {
     this.stride = 2 + valueWords;
     this.growth = Math.min(2, (MAX_LOAD * MAX_BYTES_PER_KEY) / (4 * this.stride));
     this.value = new Uint32Array(Math.max(1, valueWords));
-    const capacity = Math.max(INITIAL_SLOTS, Math.ceil(expectedKeys / SHARDS / PRESIZED_LOAD));
+    const capacity = Math.max(INITIAL_SLOTS, Math.ceil(expectedKeys / SHARDS / load));
     for (let s = 0; s < SHARDS; s++) {
       this.shards.push({ slots: new Uint32Array(capacity * this.stride), capacity, size: 0 });
     }
@@ -72,6 +90,7 @@ export class KeyIndex {
    * with a zero low half are stored with it set to 1: a 2^-32 bias, no more.
    */
   private locate(shard: Shard, hi: number, lo: number): number {
+    hi &= LOW_24;
     const stride = this.stride;
     const slots = shard.slots;
     // Fibonacci scrambling first, so keys that are not hashes (tests, counters) spread too.
@@ -83,7 +102,7 @@ export class KeyIndex {
         this.found = false;
         return at;
       }
-      if (slotLo === lo && slots[at] === hi) {
+      if (slotLo === lo && (slots[at] & LOW_24) === hi) {
         this.found = true;
         return at;
       }
@@ -97,7 +116,9 @@ export class KeyIndex {
   find(hi: number, lo: number): boolean {
     lo = lo >>> 0 || 1;
     const shard = this.shards[hi >>> (32 - SHARD_BITS)];
-    const at = this.locate(shard, hi >>> 0, lo);
+    const at = this.locate(shard, hi, lo);
+    this.lastShard = shard;
+    this.lastAt = at;
     if (this.found) for (let w = 0; w < this.valueWords; w++) this.value[w] = shard.slots[at + 2 + w];
     return this.found;
   }
@@ -126,18 +147,33 @@ export class KeyIndex {
     const shard = this.shards[hi >>> (32 - SHARD_BITS)];
     if (shard.size + 1 > shard.capacity * MAX_LOAD) this.grow(shard);
     const at = this.locate(shard, hi, lo);
+    this.lastShard = shard;
+    this.lastAt = at;
     const slots = shard.slots;
-    if (this.found && !overwrite) {
-      for (let w = 0; w < this.valueWords; w++) this.value[w] = slots[at + 2 + w];
+    if (this.found) {
+      if (!overwrite) {
+        for (let w = 0; w < this.valueWords; w++) this.value[w] = slots[at + 2 + w];
+        return false;
+      }
+      for (let w = 0; w < this.valueWords; w++) slots[at + 2 + w] = this.value[w];
       return false;
     }
-    slots[at] = hi;
+    slots[at] = hi & LOW_24;
     slots[at + 1] = lo;
     for (let w = 0; w < this.valueWords; w++) slots[at + 2 + w] = this.value[w];
-    if (this.found) return false;
     shard.size++;
     this.size++;
     return true;
+  }
+
+  /** True when the key last found or inserted carries the mark. */
+  get marked(): boolean {
+    return this.found && (this.lastShard!.slots[this.lastAt] & MARK) !== 0;
+  }
+
+  /** Marks the key last found or inserted (it must be present). */
+  mark(): void {
+    this.lastShard!.slots[this.lastAt] |= MARK;
   }
 
   private grow(shard: Shard): void {
@@ -154,12 +190,24 @@ export class KeyIndex {
     }
   }
 
-  /** Every entry as (hi, lo, value words), in no particular order. */
-  *entries(): Generator<Uint32Array> {
+  /**
+   * Every entry as (hi, lo, value words), in no particular order, in one
+   * array reused from entry to entry; marked entries only or unmarked only
+   * when asked.
+   */
+  *entries(only?: 'marked' | 'unmarked'): Generator<Uint32Array> {
     const stride = this.stride;
-    for (const shard of this.shards) {
-      for (let at = 0; at < shard.slots.length; at += stride) {
-        if (shard.slots[at + 1] !== 0) yield shard.slots.subarray(at, at + stride);
+    const entry = new Uint32Array(stride);
+    for (const [index, shard] of this.shards.entries()) {
+      const top = index << (32 - SHARD_BITS);
+      const slots = shard.slots;
+      for (let at = 0; at < slots.length; at += stride) {
+        if (slots[at + 1] === 0) continue;
+        const marked = (slots[at] & MARK) !== 0;
+        if ((only === 'marked' && !marked) || (only === 'unmarked' && marked)) continue;
+        entry.set(slots.subarray(at, at + stride));
+        entry[0] = (top | (slots[at] & LOW_24)) >>> 0;
+        yield entry;
       }
     }
   }

@@ -351,6 +351,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   } catch (error) {
     await nested.discard();
     await sink.abort();
+    await integrity.discardState();
     if (error instanceof StoppedForData) await report.close();
     else await report.discard();
     // Warnings describe records written into batches, and a stopped run keeps none.
@@ -381,7 +382,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     await writeFileAtomic(manifestFile, JSON.stringify(manifest, null, 2) + '\n');
     await removeStaleBatches(options.outDir, new Set(batches.map((b) => b.file)));
     // Last, so that the state only ever describes batches that were written.
-    if (options.stateFile) await integrity.saveState(options.stateFile);
+    if (options.stateFile) await integrity.saveState();
   }
   const orphanWarnings = warningsReport?.rows ?? 0;
   return { counts, batches, inputs, warnings, rejectsFile, warningsFile: orphanWarnings > 0 ? warningsFile : undefined, orphanWarnings, manifestFile, manifest };
