@@ -22,7 +22,7 @@ import { createReadStream, closeSync, openSync, writeSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
-import { KeyIndex, STATE_LOAD } from '../integrity/key-index.js';
+import { KeyIndex } from '../integrity/key-index.js';
 import { temporaryPath, writeStreamAtomic } from '../util/atomic.js';
 
 const MAGIC = Buffer.from('SGSTATE1', 'latin1');
@@ -45,7 +45,7 @@ export class ChangeState {
     expectedKeys: number,
     private readonly path: string,
   ) {
-    this.table = new KeyIndex(2, expectedKeys, STATE_LOAD);
+    this.table = new KeyIndex(2, expectedKeys, 'tight');
     this.value = this.table.value;
   }
 

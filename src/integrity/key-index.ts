@@ -25,20 +25,26 @@
 const SHARD_BITS = 8;
 const SHARDS = 1 << SHARD_BITS;
 const INITIAL_SLOTS = 16;
-const MAX_LOAD = 0.85;
 /**
- * Load of an index sized up front, at the expected key count: room for 13%
- * more keys before a growth step, which would cost a third more memory at
- * once. Right at the estimate a key costs 10.7, 16 or 21.3 bytes.
+ * How full a shard is kept. `presized`: the load of an index sized up front,
+ * at the expected key count; `max`: a shard grows past it.
+ *
+ * Normal: room for 13% more keys than expected before a growth step, which
+ * would cost a third more memory at once; right at the estimate a key costs
+ * 10.7, 16 or 21.3 bytes.
+ *
+ * Tight, for the change state: it holds every identity of the run and of the
+ * previous state and is the run's duplicate index too, the largest index by
+ * far. 16-byte slots at 0.85 cost 18.8 bytes a key, with room for 8% more
+ * keys. Linear probing then takes more steps for a key that is not there
+ * (about 23 slots on average, 6 cache lines, against 8 at 0.75), and a
+ * 12M-identity state fits issue #4's 400 MiB.
  */
-const PRESIZED_LOAD = 0.75;
-/**
- * Load of the change state sized up front. It holds every identity of the
- * run and of the previous state, and is the run's duplicate index too: the
- * largest index by far, so it is packed tighter (16-byte slots: 20 bytes a
- * key), with room for 6% more keys than expected before a shard grows.
- */
-export const STATE_LOAD = 0.8;
+const PACKING = {
+  normal: { presized: 0.75, max: 0.85 },
+  tight: { presized: 0.85, max: 0.92 },
+} as const;
+export type Packing = keyof typeof PACKING;
 const MAX_BYTES_PER_KEY = 22.5;
 const TWO_32 = 4294967296;
 /** The bits of a key's high half that a slot stores; the shard implies the rest. */
@@ -55,6 +61,8 @@ export class KeyIndex {
   private readonly stride: number;
   private readonly growth: number;
   private readonly shards: Shard[] = [];
+  /** A shard grows past this load. */
+  private readonly maxLoad: number;
   size = 0;
   /** Words of the value found by the last successful `find`, or written by `insert`. */
   readonly value: Uint32Array;
@@ -66,12 +74,14 @@ export class KeyIndex {
   constructor(
     readonly valueWords = 0,
     expectedKeys = 0,
-    load = PRESIZED_LOAD,
+    packing: Packing = 'normal',
   ) {
     this.stride = 2 + valueWords;
-    this.growth = Math.min(2, (MAX_LOAD * MAX_BYTES_PER_KEY) / (4 * this.stride));
+    const { presized, max } = PACKING[packing];
+    this.maxLoad = max;
+    this.growth = Math.min(2, (this.maxLoad * MAX_BYTES_PER_KEY) / (4 * this.stride));
     this.value = new Uint32Array(Math.max(1, valueWords));
-    const capacity = Math.max(INITIAL_SLOTS, Math.ceil(expectedKeys / SHARDS / load));
+    const capacity = Math.max(INITIAL_SLOTS, Math.ceil(expectedKeys / SHARDS / presized));
     for (let s = 0; s < SHARDS; s++) {
       this.shards.push({ slots: new Uint32Array(capacity * this.stride), capacity, size: 0 });
     }
@@ -145,7 +155,7 @@ export class KeyIndex {
     lo = lo >>> 0 || 1;
     hi = hi >>> 0;
     const shard = this.shards[hi >>> (32 - SHARD_BITS)];
-    if (shard.size + 1 > shard.capacity * MAX_LOAD) this.grow(shard);
+    if (shard.size + 1 > shard.capacity * this.maxLoad) this.grow(shard);
     const at = this.locate(shard, hi, lo);
     this.lastShard = shard;
     this.lastAt = at;
