@@ -254,20 +254,22 @@ export class IntegrityChecks {
     const seed = seedOf(checks.model);
     const fingerprints = this.pendingFingerprints;
     fingerprints.length = 0;
+    const hashed = identity !== undefined && (seen !== undefined || state !== undefined);
+    if (hashed) this.hashIdentities(rows, identity, seen ?? state!.table, seen ? 0 : seed);
+    const { keys, identityHashes } = this;
     let keep = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r];
       const line = lines[r];
-      const key = identity?.text(row);
+      const key = hashed ? keys[r] : identity?.text(row);
       let prior: Prior = 'new';
       let stateHi = 0;
       let idLo = 0;
       let oldHi = 0;
       let oldLo = 0;
-      if (key !== undefined && (seen || state)) {
-        hash64(key);
-        const idHi = hashOut.hi;
-        idLo = hashOut.lo;
+      if (key !== undefined && hashed) {
+        const idHi = identityHashes[2 * r];
+        idLo = identityHashes[2 * r + 1];
         const position = checks.positions.of(fileIndex, line);
         const duplicate = seen && this.duplicateOf(seen, idHi, idLo, checks.indexed, position, identity!.label, key);
         if (duplicate) {
@@ -327,6 +329,38 @@ export class IntegrityChecks {
     if (rejects.length > rejectedBefore) rejects.sort((a, b) => a.line - b.line);
     return outcome;
   }
+
+  /** Identity texts of the batch being checked, and their hashes (hi, lo). */
+  private readonly keys: (string | undefined)[] = [];
+  private identityHashes = new Uint32Array(0);
+
+  /**
+   * Hashes the batch's identities, then touches each one's slot in `index`
+   * in a loop that does nothing else. The lookups of a large index miss the
+   * caches nearly every time; issued back to back, the misses overlap
+   * instead of waiting one by one between rows, and the checks then find
+   * the slots in cache.
+   */
+  private hashIdentities(rows: readonly (readonly Cell[])[], identity: IdentityReader, index: KeyIndex, seed: number): void {
+    const { keys } = this;
+    if (this.identityHashes.length < 2 * rows.length) this.identityHashes = new Uint32Array(4 * rows.length);
+    const hashes = this.identityHashes;
+    keys.length = rows.length;
+    for (let r = 0; r < rows.length; r++) {
+      const key = identity.text(rows[r]);
+      keys[r] = key;
+      if (key === undefined) continue;
+      hash64(key);
+      hashes[2 * r] = hashOut.hi;
+      hashes[2 * r + 1] = hashOut.lo;
+    }
+    let touched = 0;
+    for (let r = 0; r < rows.length; r++) touched |= index.touch((hashes[2 * r] ^ seed) >>> 0, hashes[2 * r + 1]);
+    this.touched = touched;
+  }
+
+  /** Keeps the touching loop's loads from being optimized away. */
+  touched = 0;
 
   /**
    * Keeps the new fingerprints of the last checked batch for the next

@@ -103,8 +103,7 @@ export class KeyIndex {
     hi &= LOW_24;
     const stride = this.stride;
     const slots = shard.slots;
-    // Fibonacci scrambling first, so keys that are not hashes (tests, counters) spread too.
-    let i = Math.floor(((Math.imul(lo, 0x9e3779b1) >>> 0) * shard.capacity) / TWO_32);
+    let i = this.home(shard, lo);
     for (;;) {
       const at = i * stride;
       const slotLo = slots[at + 1];
@@ -174,6 +173,19 @@ export class KeyIndex {
     shard.size++;
     this.size++;
     return true;
+  }
+
+  /** Reads the first slot where the key may be, bringing it into cache; the value read means nothing. */
+  touch(hi: number, lo: number): number {
+    lo = lo >>> 0 || 1;
+    const shard = this.shards[hi >>> (32 - SHARD_BITS)];
+    return shard.slots[this.home(shard, lo) * this.stride + 1];
+  }
+
+  /** The slot where a key's probe sequence starts. */
+  private home(shard: Shard, lo: number): number {
+    // Fibonacci scrambling first, so keys that are not hashes (tests, counters) spread too.
+    return Math.floor(((Math.imul(lo, 0x9e3779b1) >>> 0) * shard.capacity) / TWO_32);
   }
 
   /** True when the key last found or inserted carries the mark. */
