@@ -85,4 +85,43 @@ describe('KeyIndex', () => {
       }
     }
   });
+
+  it('keeps marks through growth, and lists marked and unmarked entries with their full keys', () => {
+    const index = new KeyIndex(2);
+    const keys = Array.from({ length: 5000 }, (_, i) => hashOf(`M-${i}`));
+    for (const [i, [hi, lo]] of keys.entries()) {
+      index.value[0] = i;
+      index.value[1] = ~i;
+      index.insert(hi, lo);
+      if (i % 3 === 0) index.mark();
+    }
+    for (const [i, [hi, lo]] of keys.entries()) {
+      assert.ok(index.find(hi, lo));
+      assert.equal(index.marked, i % 3 === 0, `mark of key ${i}`);
+      assert.deepEqual([...index.value], [i, ~i >>> 0]);
+    }
+    // Overwriting a marked key's value keeps its mark.
+    index.value[0] = 1;
+    index.insert(...keys[0]);
+    assert.ok(index.find(...keys[0]) && index.marked);
+    assert.equal(index.find(...hashOf('absent')), false);
+    assert.equal(index.marked, false);
+    const listed = (only: 'marked' | 'unmarked') => {
+      // One array is reused from entry to entry: read each as it comes.
+      const found: string[] = [];
+      for (const entry of index.entries(only)) found.push(`${entry[0]}:${entry[1]}`);
+      return found.sort();
+    };
+    const expected = (marked: boolean) =>
+      keys.filter((_, i) => (i % 3 === 0) === marked).map(([hi, lo]) => `${hi >>> 0}:${lo >>> 0}`).sort();
+    assert.deepEqual(listed('marked'), expected(true));
+    assert.deepEqual(listed('unmarked'), expected(false));
+  });
+
+  it('packs the change state tighter', () => {
+    const normal = new KeyIndex(2, 1_000_000);
+    const tight = new KeyIndex(2, 1_000_000, 'tight');
+    assert.ok(normal.bytes / 1_000_000 > 21 && normal.bytes / 1_000_000 < 21.5, `${normal.bytes / 1_000_000}`);
+    assert.ok(tight.bytes / 1_000_000 > 18.7 && tight.bytes / 1_000_000 < 19, `${tight.bytes / 1_000_000}`);
+  });
 });
