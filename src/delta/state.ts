@@ -41,11 +41,17 @@ export class ChangeState {
   private readonly spill = Buffer.alloc(CHUNK_ENTRIES * ENTRY_BYTES);
   private spillUsed = 0;
 
+  /**
+   * `previous` is the number of entries in the state file. Without any (a
+   * first run) no slot ever holds a content hash, only a line position, so
+   * the slots are 12 bytes instead of 16.
+   */
   private constructor(
     expectedKeys: number,
     private readonly path: string,
+    previous: number,
   ) {
-    this.table = new KeyIndex(2, expectedKeys, 'tight');
+    this.table = new KeyIndex(previous > 0 ? 2 : 1, expectedKeys, 'tight');
     this.value = this.table.value;
   }
 
@@ -60,10 +66,11 @@ export class ChangeState {
     try {
       size = (await stat(path)).size;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ChangeState(expectedKeys, path);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ChangeState(expectedKeys, path, 0);
       throw error;
     }
-    const state = new ChangeState(Math.max(expectedKeys, (size - MAGIC.length) / ENTRY_BYTES), path);
+    const previous = Math.max(0, (size - MAGIC.length) / ENTRY_BYTES);
+    const state = new ChangeState(Math.max(expectedKeys, previous), path, previous);
     const stream = createReadStream(path, { highWaterMark: 1 << 20 });
     let carry: Buffer = Buffer.alloc(0);
     let headerRead = false;
@@ -103,8 +110,8 @@ export class ChangeState {
 
   /** Marks the identity last looked up as read in this run, at `position`. */
   claim(idHi: number, idLo: number, position: number): void {
+    this.table.value.fill(0);
     this.table.value[0] = position;
-    this.table.value[1] = 0;
     this.table.insert(idHi, idLo);
     this.table.mark();
   }

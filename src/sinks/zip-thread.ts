@@ -73,11 +73,16 @@ export class ZipBatchThread implements BatchSink {
       }
       this.batch = reply.batch;
       const waiter = this.waiters.shift()!;
+      if (this.waiters.length === 0) this.worker.unref();
       if (reply.ok) waiter.resolve(reply.value);
       else waiter.reject(Object.assign(new Error(reply.error.message), reply.error));
     });
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`internal: the ZIP writer thread stopped (exit code ${code})`)));
+    // The thread keeps the process alive only while a reply is awaited: a
+    // run that fails before it could finish or abort the sink still exits.
+    // (After the listeners: adding a message listener refs the port again.)
+    this.worker.unref();
   }
 
   get currentBatch(): number {
@@ -147,6 +152,7 @@ export class ZipBatchThread implements BatchSink {
   private send(request: SinkRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
+      if (this.waiters.length === 0) this.worker.ref();
       this.waiters.push({ resolve, reject });
       this.worker.postMessage(request, transfer);
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
@@ -25,6 +25,15 @@ describe('sagesync build: integrity and delta options', () => {
       const result = await runCli(['build', input, '--out', join(dir, 'out'), ...args]);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     }
+  });
+
+  it('stops with exit 1 at a state file that is not one, without hanging on the writer thread', { timeout: 30_000 }, async (t) => {
+    const dir = await tempDir(t);
+    const [input] = await writeInputs(dir, { 'companies.csv': COMPANIES });
+    await writeFile(join(dir, 'state.bin'), 'not a state');
+    const result = await runCli(['build', input, '--out', join(dir, 'out'), '--state', join(dir, 'state.bin')]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /is not a sagesync state file/);
   });
 
   it('prints the full accounting and the warnings file of a delta', async (t) => {

@@ -35,6 +35,21 @@ describe('change-state file', () => {
     assert.deepEqual(await readdir(dir), ['state.bin'], 'no temporary file left');
   });
 
+  it('holds a line position alone on a first run, a content hash too after', async (t) => {
+    const dir = await tempDir(t);
+    const first = await ChangeState.load(join(dir, 'state.bin'), 1_000_000);
+    assert.equal(first.table.valueWords, 1);
+    assert.ok(first.table.bytes / 1_000_000 < 14.2, `${first.table.bytes / 1_000_000} bytes a key`);
+    first.lookup(1, 1);
+    first.claim(1, 1, 5);
+    first.keep(1, 1, 10, 100);
+    await first.save();
+    const second = await ChangeState.load(join(dir, 'state.bin'));
+    assert.equal(second.table.valueWords, 2);
+    assert.equal(second.lookup(1, 1), 'known');
+    assert.deepEqual([...second.value], [10, 100]);
+  });
+
   it('keeps the identities a run did not read as they were', async (t) => {
     const dir = await tempDir(t);
     const path = join(dir, 'state.bin');
