@@ -92,6 +92,8 @@ export class LinePositions {
 /** What a reference check needs of its target's values. */
 interface KeySet {
   find(hi: number, lo: number): boolean;
+  /** See KeyIndex.touch. */
+  touch(hi: number, lo: number): number;
 }
 
 interface ModelChecks {
@@ -165,7 +167,11 @@ export class IntegrityChecks {
       if (this.parents.has(`${model.name}.${name}`)) continue;
       if (name === 'erpKey' && identity?.label === 'erpKey' && (state || seen)) {
         const seed = seedOf(model);
-        this.parents.set(`${model.name}.${name}`, state ? { find: (hi, lo) => state.isSeen((hi ^ seed) >>> 0, lo) } : seen!);
+        const read: KeySet | undefined = state && {
+          find: (hi, lo) => state.isSeen((hi ^ seed) >>> 0, lo),
+          touch: (hi, lo) => state.table.touch((hi ^ seed) >>> 0, lo),
+        };
+        this.parents.set(`${model.name}.${name}`, read ?? seen!);
         continue;
       }
       const set = new KeyIndex(0, this.expectedRecords(model));
@@ -257,6 +263,7 @@ export class IntegrityChecks {
     const hashed = identity !== undefined && (seen !== undefined || state !== undefined);
     if (hashed) this.hashIdentities(rows, identity, seen ?? state!.table, seen ? 0 : seed);
     const { keys, identityHashes } = this;
+    const referenceHashes = references.length > 0 ? this.hashReferences(rows, references, checks.referenceSets) : [];
     let keep = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r];
@@ -302,7 +309,7 @@ export class IntegrityChecks {
         outcome.outOfWindow++;
         continue;
       }
-      const orphans = references.length > 0 ? this.orphansOf(references, checks.referenceSets, row) : undefined;
+      const orphans = references.length > 0 ? this.orphansOf(references, checks.referenceSets, row, referenceHashes, r) : undefined;
       if (orphans) {
         if (this.options.orphans === 'reject') {
           if (prior === 'known') state!.keep(stateHi, idLo, oldHi, oldLo);
@@ -359,6 +366,34 @@ export class IntegrityChecks {
     this.touched = touched;
   }
 
+  /** Per reference with a fixed target, the hashes (hi, lo) of the batch's values. */
+  private readonly referenceHashes: Uint32Array[] = [];
+
+  /** As hashIdentities, for the values of each reference whose target is fixed. */
+  private hashReferences(rows: readonly (readonly Cell[])[], references: readonly ColumnReference[], sets: readonly (KeySet | undefined)[]): Uint32Array[] {
+    let touched = 0;
+    for (let k = 0; k < references.length; k++) {
+      const set = sets[k];
+      const { column, target } = references[k];
+      if (!set || !target) continue;
+      if (!this.referenceHashes[k] || this.referenceHashes[k].length < 2 * rows.length) this.referenceHashes[k] = new Uint32Array(4 * rows.length);
+      const hashes = this.referenceHashes[k];
+      let previous: Cell = null;
+      for (let r = 0; r < rows.length; r++) {
+        const value = rows[r][column];
+        if (value === null) continue;
+        // Children of one parent come together: hashOut still holds the parent's hash.
+        if (value !== previous) hash64(value);
+        previous = value;
+        hashes[2 * r] = hashOut.hi;
+        hashes[2 * r + 1] = hashOut.lo;
+      }
+      for (let r = 0; r < rows.length; r++) if (rows[r][column] !== null) touched |= set.touch(hashes[2 * r], hashes[2 * r + 1]);
+    }
+    this.touched |= touched;
+    return this.referenceHashes;
+  }
+
   /** Keeps the touching loop's loads from being optimized away. */
   touched = 0;
 
@@ -406,7 +441,14 @@ export class IntegrityChecks {
   }
 
   /** One ORPHAN problem per foreign key that names no record of its target, or undefined. */
-  private orphansOf(references: readonly ColumnReference[], sets: readonly (KeySet | undefined)[], row: readonly Cell[]): Problem[] | undefined {
+  /** `hashes` holds the values' hashes of the references with a fixed target (hashReferences), row `index` of the batch. */
+  private orphansOf(
+    references: readonly ColumnReference[],
+    sets: readonly (KeySet | undefined)[],
+    row: readonly Cell[],
+    hashes: readonly Uint32Array[],
+    index: number,
+  ): Problem[] | undefined {
     let problems: Problem[] | undefined;
     for (let r = 0; r < references.length; r++) {
       const ref = references[r];
@@ -415,8 +457,17 @@ export class IntegrityChecks {
       const targetName = ref.target?.name ?? (ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null);
       if (targetName === null) continue;
       const set = ref.target ? sets[r] : this.parents.get(`${targetName}.${ref.targetField}`);
-      hash64(value);
-      if (set?.find(hashOut.hi, hashOut.lo)) {
+      let hi: number;
+      let lo: number;
+      if (ref.target && set) {
+        hi = hashes[r][2 * index];
+        lo = hashes[r][2 * index + 1];
+      } else {
+        hash64(value);
+        hi = hashOut.hi;
+        lo = hashOut.lo;
+      }
+      if (set?.find(hi, lo)) {
         if (ref.target) ref.lastFound = value;
         continue;
       }
