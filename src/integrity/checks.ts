@@ -339,59 +339,58 @@ export class IntegrityChecks {
 
   /** Identity texts of the batch being checked, and their hashes (hi, lo). */
   private readonly keys: (string | undefined)[] = [];
-  private identityHashes = new Uint32Array(0);
+  private identityHashes: Uint32Array = new Uint32Array(0);
 
-  /**
-   * Hashes the batch's identities, then touches each one's slot in `index`
-   * in a loop that does nothing else. The lookups of a large index miss the
-   * caches nearly every time; issued back to back, the misses overlap
-   * instead of waiting one by one between rows, and the checks then find
-   * the slots in cache.
-   */
   private hashIdentities(rows: readonly (readonly Cell[])[], identity: IdentityReader, index: KeyIndex, seed: number): void {
-    const { keys } = this;
-    if (this.identityHashes.length < 2 * rows.length) this.identityHashes = new Uint32Array(4 * rows.length);
-    const hashes = this.identityHashes;
-    keys.length = rows.length;
-    for (let r = 0; r < rows.length; r++) {
-      const key = identity.text(rows[r]);
-      keys[r] = key;
-      if (key === undefined) continue;
-      hash64(key);
-      hashes[2 * r] = hashOut.hi;
-      hashes[2 * r + 1] = hashOut.lo;
-    }
-    let touched = 0;
-    for (let r = 0; r < rows.length; r++) touched |= index.touch((hashes[2 * r] ^ seed) >>> 0, hashes[2 * r + 1]);
-    this.touched = touched;
+    this.keys.length = rows.length;
+    this.identityHashes = this.hashAndTouch(rows, (row) => identity.text(row), this.identityHashes, index, seed, this.keys);
   }
 
   /** Per reference with a fixed target, the hashes (hi, lo) of the batch's values. */
   private readonly referenceHashes: Uint32Array[] = [];
 
-  /** As hashIdentities, for the values of each reference whose target is fixed. */
   private hashReferences(rows: readonly (readonly Cell[])[], references: readonly ColumnReference[], sets: readonly (KeySet | undefined)[]): Uint32Array[] {
-    let touched = 0;
     for (let k = 0; k < references.length; k++) {
       const set = sets[k];
       const { column, target } = references[k];
-      if (!set || !target) continue;
-      if (!this.referenceHashes[k] || this.referenceHashes[k].length < 2 * rows.length) this.referenceHashes[k] = new Uint32Array(4 * rows.length);
-      const hashes = this.referenceHashes[k];
-      let previous: Cell = null;
-      for (let r = 0; r < rows.length; r++) {
-        const value = rows[r][column];
-        if (value === null) continue;
-        // Children of one parent come together: hashOut still holds the parent's hash.
-        if (value !== previous) hash64(value);
-        previous = value;
-        hashes[2 * r] = hashOut.hi;
-        hashes[2 * r + 1] = hashOut.lo;
-      }
-      for (let r = 0; r < rows.length; r++) if (rows[r][column] !== null) touched |= set.touch(hashes[2 * r], hashes[2 * r + 1]);
+      if (set && target) this.referenceHashes[k] = this.hashAndTouch(rows, (row) => row[column], this.referenceHashes[k] ?? new Uint32Array(0), set, 0);
     }
-    this.touched |= touched;
     return this.referenceHashes;
+  }
+
+  /**
+   * Hashes each row's text (`textOf`; none for a row without one) into
+   * `hashes` (hi, lo at 2 * row, grown when too short, and returned), then
+   * touches each key's slot in `set` in a loop that does nothing else. The
+   * lookups of a large index miss the caches nearly every time; issued back
+   * to back, the misses overlap instead of waiting one by one between rows,
+   * and the checks then find the slots in cache. `texts`, when given,
+   * receives the texts.
+   */
+  private hashAndTouch(
+    rows: readonly (readonly Cell[])[],
+    textOf: (row: readonly Cell[]) => string | null | undefined,
+    hashes: Uint32Array,
+    set: KeySet,
+    seed: number,
+    texts?: (string | undefined)[],
+  ): Uint32Array {
+    if (hashes.length < 2 * rows.length) hashes = new Uint32Array(4 * rows.length);
+    let previous: string | undefined;
+    for (let r = 0; r < rows.length; r++) {
+      const text = textOf(rows[r]) ?? undefined;
+      if (texts) texts[r] = text;
+      if (text === undefined) continue;
+      // Children of one parent come together: hashOut still holds the parent's hash.
+      if (text !== previous) hash64(text);
+      previous = text;
+      hashes[2 * r] = hashOut.hi;
+      hashes[2 * r + 1] = hashOut.lo;
+    }
+    let touched = 0;
+    for (let r = 0; r < rows.length; r++) touched |= set.touch((hashes[2 * r] ^ seed) >>> 0, hashes[2 * r + 1]);
+    this.touched |= touched;
+    return hashes;
   }
 
   /** Keeps the touching loop's loads from being optimized away. */

@@ -2,11 +2,11 @@
 // probing over one Uint32Array per shard, each slot holding the hash halves
 // and `valueWords` 32-bit words. Nothing per key lives on the JS heap.
 //
-// Size per key: a slot is 8 + 4 * valueWords bytes. A shard grows past a
-// load of 0.85 by the largest factor that keeps the load, right after a
-// growth step, high enough for at most 22.5 bytes per key: x2 for 8-byte
-// slots (sets), x1.59 for 12-byte slots (a line position), x1.2 for 16-byte
-// slots (the change state). Fewer, larger steps matter: every step rehashes
+// Size per key: a slot is 8 + 4 * valueWords bytes. A shard grows past its
+// packing's maximum load (0.85; 0.92 for the change state, see PACKING) by
+// the largest factor that keeps the load, right after a growth step, high
+// enough for at most 22.5 bytes per key: at 0.85, x2 for 8-byte slots
+// (sets), x1.59 for 12-byte slots (a line position), x1.2 for 16-byte slots. Fewer, larger steps matter: every step rehashes
 // the shard, and that work dominated inserting. Sharding by the top hash bits
 // means a step copies one shard (1/256 of the keys), never the whole index,
 // so the peak during growth stays close to the steady size. Better still, an
@@ -48,7 +48,7 @@ export type Packing = keyof typeof PACKING;
 const MAX_BYTES_PER_KEY = 22.5;
 const TWO_32 = 4294967296;
 /** The bits of a key's high half that a slot stores; the shard implies the rest. */
-const LOW_24 = 0x00ffffff;
+const STORED_HI = 0xffffffff >>> SHARD_BITS;
 const MARK = 0x80000000;
 
 interface Shard {
@@ -100,7 +100,7 @@ export class KeyIndex {
    * with a zero low half are stored with it set to 1: a 2^-32 bias, no more.
    */
   private locate(shard: Shard, hi: number, lo: number): number {
-    hi &= LOW_24;
+    hi &= STORED_HI;
     const stride = this.stride;
     const slots = shard.slots;
     let i = this.home(shard, lo);
@@ -111,7 +111,7 @@ export class KeyIndex {
         this.found = false;
         return at;
       }
-      if (slotLo === lo && (slots[at] & LOW_24) === hi) {
+      if (slotLo === lo && (slots[at] & STORED_HI) === hi) {
         this.found = true;
         return at;
       }
@@ -167,7 +167,7 @@ export class KeyIndex {
       for (let w = 0; w < this.valueWords; w++) slots[at + 2 + w] = this.value[w];
       return false;
     }
-    slots[at] = hi & LOW_24;
+    slots[at] = hi & STORED_HI;
     slots[at + 1] = lo;
     for (let w = 0; w < this.valueWords; w++) slots[at + 2 + w] = this.value[w];
     shard.size++;
@@ -228,7 +228,7 @@ export class KeyIndex {
         const marked = (slots[at] & MARK) !== 0;
         if ((only === 'marked' && !marked) || (only === 'unmarked' && marked)) continue;
         entry.set(slots.subarray(at, at + stride));
-        entry[0] = (top | (slots[at] & LOW_24)) >>> 0;
+        entry[0] = (top | (slots[at] & STORED_HI)) >>> 0;
         yield entry;
       }
     }

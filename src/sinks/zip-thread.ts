@@ -115,18 +115,17 @@ export class ZipBatchThread implements BatchSink {
 
   async write(lines: readonly string[]): Promise<number[]> {
     const tooLarge: number[] = [];
+    const { maxBytes } = this.options;
     for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
       // A UTF-16 unit is at most 3 UTF-8 bytes: most lines are settled without counting.
-      if (singleEntryBound(this.entryName, this.headerBytes + lines[i].length * 3) <= this.options.maxBytes) continue;
-      if (tooLargeAlone(this.entryName, this.headerBytes, Buffer.byteLength(lines[i]), this.options.maxBytes)) tooLarge.push(i);
-    }
-    for (let i = 0, t = 0; i < lines.length; i++) {
-      if (t < tooLarge.length && tooLarge[t] === i) {
-        t++;
+      const surelyFits = singleEntryBound(this.entryName, this.headerBytes + line.length * 3) <= maxBytes;
+      if (!surelyFits && tooLargeAlone(this.entryName, this.headerBytes, Buffer.byteLength(line), maxBytes)) {
+        tooLarge.push(i);
         continue;
       }
-      this.gathered.push(lines[i]);
-      this.gatheredChars += lines[i].length;
+      this.gathered.push(line);
+      this.gatheredChars += line.length;
     }
     if (this.gatheredChars >= SEND_CHARS) await this.sendGathered();
     return tooLarge;
