@@ -9,7 +9,7 @@ import type { InputFile } from './detect.js';
  * records must die young. With 1 MiB chunks a batch outlived several
  * scavenges, was promoted, and peak RSS of a 1M-row build was 306 MiB; 256
  * KiB brought it to about 190 MiB. The ZIP writer's thread costs about 25
- * MiB more, and 128 KiB chunks win that back at no loss of speed.
+ * MiB more, and 128 KiB chunks win that back for CSV at no loss of speed.
  */
 export const READ_CHUNK_BYTES = 1 << 17;
 
