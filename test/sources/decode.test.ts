@@ -52,6 +52,13 @@ describe('decodeText', () => {
     });
   }
 
+  it('drops a byte-order mark at the start only, after ASCII chunks too', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    assert.equal(await decodeChunks([bom, Buffer.from('id\n'), Buffer.from('1\n')]), 'id\n1\n');
+    const text = await decodeChunks([Buffer.from('id\n'), Buffer.from('a,'), Buffer.concat([bom, Buffer.from('b\n')])]);
+    assert.equal(text, 'id\na,\uFEFFb\n', 'U+FEFF inside the file is a character of the data');
+  });
+
   it('stops when the file ends inside a character', async () => {
     await assert.rejects(decodeChunks([Buffer.from([0x61, 0x62]), Buffer.from([0xf0, 0x9f])]), /ends inside a multi-byte character \(byte 2\)/);
   });
