@@ -168,7 +168,7 @@ export function compileMappedRowValidator(input: MappedInput, header: readonly s
   const map = compileMapper(input.model, input.outputColumns, sourcesOf(input.entry, input.byName), readerFor);
   const width = header.length;
   return (batch: SourceBatch) => {
-    if (batch.kind !== 'rows') throw new Error('row validator given objects');
+    if (batch.kind !== 'rows') throw new Error(`row validator given ${batch.kind}`);
     const out: ValidatedBatch = { rows: [], lines: [], rejects: batch.problems.map((p) => ({ line: p.line, key: '', problems: [p] })) };
     for (let r = 0; r < batch.rows.length; r++) {
       const record = batch.rows[r];
@@ -209,7 +209,7 @@ export function compileMappedObjectValidator(input: MappedInput, nested: readonl
     ),
   }));
   return (batch: SourceBatch) => {
-    if (batch.kind !== 'objects') throw new Error('object validator given rows');
+    if (batch.kind !== 'objects') throw new Error(`mapped object validator given ${batch.kind}`);
     const out: MappedBatch = {
       rows: [],
       lines: [],

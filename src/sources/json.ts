@@ -4,6 +4,8 @@ import type { SourceBatch } from './types.js';
 
 export interface JsonOptions {
   maxRecordChars: number;
+  /** Batches of field lists (kind 'fields') rather than objects. */
+  fields?: boolean;
 }
 
 /** NDJSON or JSON-array text to record batches. */
@@ -15,9 +17,9 @@ export async function* jsonBatches(
 ): AsyncGenerator<SourceBatch> {
   const engine = format === 'ndjson' ? new NdjsonEngine(options) : new JsonArrayEngine(options);
   const emit = (): SourceBatch | undefined => {
-    const { objects, lines, problems } = engine.take();
-    if (objects.length === 0 && problems.length === 0) return undefined;
-    return { kind: 'objects', objects, lines, problems };
+    const { objects, fields, lines, problems } = engine.take();
+    if (lines.length === 0 && problems.length === 0) return undefined;
+    return options.fields ? { kind: 'fields', records: fields, lines, problems } : { kind: 'objects', objects, lines, problems };
   };
   for await (const text of texts) {
     engine.push(text);

@@ -4,7 +4,8 @@
 
 import type { Field, Model } from '../schema/index.js';
 import { isNumberMark, numberText, toJsonText } from '../sources/json-number.js';
-import type { JsonRecord, SourceBatch } from '../sources/types.js';
+import { fieldsOf } from '../sources/json-fields.js';
+import type { SourceBatch } from '../sources/types.js';
 import { converterFor, explain, type Converter } from './fields.js';
 import { problem, type Problem } from './problems.js';
 
@@ -64,7 +65,7 @@ export function compileRowValidator(
   const keyIndex = model.keyField ? header.findIndex((name) => resolved.get(name) === model.keyField) : -1;
   const n = columns.length;
   return (batch) => {
-    if (batch.kind !== 'rows') throw new Error('row validator given objects');
+    if (batch.kind !== 'rows') throw new Error(`row validator given ${batch.kind}`);
     const rows: Cell[][] = [];
     const lines: number[] = [];
     const rejects: Reject[] = [];
@@ -134,8 +135,9 @@ export function jsonText(column: { field: Field }, value: unknown): string | Pro
 }
 
 /**
- * Validator for JSON records. `resolved` maps every key seen in the file to
- * its field; keys it does not map were reported before the run and are skipped.
+ * Validator for JSON records, as objects or field lists. `resolved` maps
+ * every key seen in the file to its field; keys it does not map were
+ * reported before the run and are skipped.
  */
 export function compileObjectValidator(
   model: Model,
@@ -155,28 +157,30 @@ export function compileObjectValidator(
   const ignored = new Set<string>();
   const renamed = new Set<string>();
   const validator: BatchValidator = (batch) => {
-    if (batch.kind !== 'objects') throw new Error('object validator given rows');
+    if (batch.kind === 'rows') throw new Error('object validator given rows');
     const rows: Cell[][] = [];
     const lines: number[] = [];
     const rejects: Reject[] = [];
     sourceProblems(batch, rejects);
-    const input = batch.objects;
+    const input = batch.kind === 'fields' ? batch.records : batch.objects.map(fieldsOf);
     for (let r = 0; r < input.length; r++) {
-      const record: JsonRecord = input[r];
+      const fields = input[r];
       const out: Cell[] = new Array(n).fill(null);
       let problems: Problem[] | undefined;
       let key = '';
-      for (const name in record) {
+      for (let k = 0; k < fields.length; k += 2) {
+        const name = fields[k] as string;
         const c = position.get(name);
         if (c === undefined) {
           ignored.add(name);
           continue;
         }
-        const value = record[name];
+        const value = fields[k + 1];
         if (value === null || value === undefined) continue;
         const column = columns[c];
         if (column.field.name !== name) renamed.add(name);
-        const text = jsonText(column, value);
+        // A string that is no exact-number marker is its own text: the common case, tested first.
+        const text = typeof value === 'string' && value.charCodeAt(0) !== 0 ? value : jsonText(column, value);
         if (typeof text !== 'string') {
           (problems ??= []).push(text);
           continue;

@@ -1,0 +1,176 @@
+// A JSON record read straight into its keys and values, for the shape most
+// exports have: one flat object of strings, numbers, booleans and nulls.
+// JSON.parse builds an object and a double for every number, which the exact
+// pass of json-number.ts then replaces with the number's text; this scanner
+// does neither, and reads such records about twice as fast. Whatever it
+// cannot vouch for goes to the general path, which decides.
+
+import { isEscaped } from './json-number.js';
+import type { FieldList, JsonRecord } from './types.js';
+
+/**
+ * JSON forbids raw control characters inside strings, and the scanner does
+ * not look inside strings; a record with any goes to JSON.parse, which
+ * rejects it unless they are blanks between tokens.
+ */
+const CONTROL = /[\u0000-\u001f]/;
+
+function skipBlanks(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+    else return i;
+  }
+}
+
+/** Index of the quote that closes the string opened at `open`; -1 when none. */
+function stringEnd(text: string, open: number): number {
+  let close = text.indexOf('"', open + 1);
+  while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
+  return close;
+}
+
+function digitsEnd(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) i++;
+    else return i;
+  }
+}
+
+/** End of the number token at `i` by JSON's grammar; -1 when it is not one. */
+function numberEnd(text: string, i: number): number {
+  if (text.charCodeAt(i) === 45 /* - */) i++;
+  const first = text.charCodeAt(i);
+  if (first === 48) i++;
+  else if (first >= 49 && first <= 57) i = digitsEnd(text, i + 1);
+  else return -1;
+  if (text.charCodeAt(i) === 46 /* . */) {
+    const from = i + 1;
+    i = digitsEnd(text, from);
+    if (i === from) return -1;
+  }
+  const e = text.charCodeAt(i);
+  if (e === 101 || e === 69) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === 43 || sign === 45) i++;
+    const from = i;
+    i = digitsEnd(text, from);
+    if (i === from) return -1;
+  }
+  return i;
+}
+
+/** The text of the string token [open, close]: a slice, or JSON.parse when it holds escapes. */
+function stringText(text: string, open: number, close: number): string | undefined {
+  const raw = text.slice(open + 1, close);
+  if (raw.indexOf('\\') === -1) return raw;
+  try {
+    return JSON.parse(text.slice(open, close + 1)) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads JSON records into field lists. The keys of the last record are kept:
+ * a record of the same shape reuses their strings (no new string, and a
+ * lookup by key finds its hash already computed), and a shape is checked for
+ * repeated keys only when it is new.
+ */
+export class FieldScanner {
+  private shape: string[] = [];
+
+  /**
+   * The fields of a flat JSON object whose values are numbers (their token),
+   * strings, booleans ("true"/"false") or null. Undefined for anything else,
+   * valid or not, and for a repeated key, whose handling (the last value
+   * wins) the general path owns.
+   */
+  scan(text: string): FieldList | undefined {
+    if (CONTROL.test(text)) return undefined;
+    const n = text.length;
+    let i = skipBlanks(text, 0);
+    if (text.charCodeAt(i) !== 123 /* { */) return undefined;
+    i = skipBlanks(text, i + 1);
+    const fields: FieldList = [];
+    const shape = this.shape;
+    let sameShape = true;
+    // Whether every key was read without escapes, so that its raw text is the key.
+    let plainKeys = true;
+    let count = 0;
+    if (text.charCodeAt(i) !== 125 /* } */) {
+      for (;;) {
+        if (text.charCodeAt(i) !== 34 /* " */) return undefined;
+        let key: string | undefined = shape[count];
+        let close: number;
+        if (key !== undefined && text.startsWith(key, i + 1) && text.charCodeAt(i + 1 + key.length) === 34) {
+          // The shape holds only keys read without escapes, so this quote closes the key.
+          close = i + 1 + key.length;
+        } else {
+          sameShape = false;
+          close = stringEnd(text, i);
+          if (close === -1) return undefined;
+          key = stringText(text, i, close);
+          if (key === undefined) return undefined;
+          if (key.length !== close - i - 1) plainKeys = false;
+        }
+        i = skipBlanks(text, close + 1);
+        if (text.charCodeAt(i) !== 58 /* : */) return undefined;
+        i = skipBlanks(text, i + 1);
+        const c = text.charCodeAt(i);
+        let value: string | null;
+        if (c === 34) {
+          const end = stringEnd(text, i);
+          if (end === -1) return undefined;
+          const string = stringText(text, i, end);
+          if (string === undefined) return undefined;
+          value = string;
+          i = end + 1;
+        } else if (c === 45 || (c >= 48 && c <= 57)) {
+          const end = numberEnd(text, i);
+          if (end === -1) return undefined;
+          value = text.slice(i, end);
+          i = end;
+        } else if (c === 116 && text.startsWith('true', i)) {
+          value = 'true';
+          i += 4;
+        } else if (c === 102 && text.startsWith('false', i)) {
+          value = 'false';
+          i += 5;
+        } else if (c === 110 && text.startsWith('null', i)) {
+          value = null;
+          i += 4;
+        } else {
+          return undefined;
+        }
+        fields.push(key, value);
+        count++;
+        i = skipBlanks(text, i);
+        const next = text.charCodeAt(i);
+        if (next === 44 /* , */) {
+          i = skipBlanks(text, i + 1);
+          continue;
+        }
+        if (next === 125) break;
+        return undefined;
+      }
+    }
+    if (skipBlanks(text, i + 1) !== n) return undefined;
+    if (!sameShape || count !== shape.length) {
+      const keys: string[] = [];
+      for (let k = 0; k < fields.length; k += 2) keys.push(fields[k] as string);
+      if (new Set(keys).size !== keys.length) return undefined;
+      this.shape = plainKeys ? keys : [];
+    }
+    return fields;
+  }
+}
+
+/** A parsed object's fields, in its own order. */
+export function fieldsOf(record: JsonRecord): FieldList {
+  const fields: FieldList = [];
+  for (const key in record) fields.push(key, record[key]);
+  return fields;
+}
