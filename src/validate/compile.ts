@@ -156,6 +156,11 @@ export function compileObjectValidator(
   const absent = model.fields.filter((f) => f.mustBePresent && !outputColumns.includes(f));
   const ignored = new Set<string>();
   const renamed = new Set<string>();
+  // The column of the key last seen at each place of a field list. Records
+  // of one shape repeat their keys, and the field scanner hands out the same
+  // strings, so most keys are found by identity instead of a hash lookup.
+  const lastNames: unknown[] = [];
+  const lastColumns: (number | undefined)[] = [];
   const validator: BatchValidator = (batch) => {
     if (batch.kind === 'rows') throw new Error('object validator given rows');
     const rows: Cell[][] = [];
@@ -170,15 +175,19 @@ export function compileObjectValidator(
       let key = '';
       for (let k = 0; k < fields.length; k += 2) {
         const name = fields[k] as string;
-        const c = position.get(name);
-        if (c === undefined) {
-          ignored.add(name);
-          continue;
+        let c: number | undefined;
+        if (name === lastNames[k]) c = lastColumns[k];
+        else {
+          c = position.get(name);
+          lastNames[k] = name;
+          lastColumns[k] = c;
+          if (c === undefined) ignored.add(name);
+          else if (columns[c].field.name !== name) renamed.add(name);
         }
+        if (c === undefined) continue;
         const value = fields[k + 1];
         if (value === null || value === undefined) continue;
         const column = columns[c];
-        if (column.field.name !== name) renamed.add(name);
         // A string that is no exact-number marker is its own text: the common case, tested first.
         const text = typeof value === 'string' && value.charCodeAt(0) !== 0 ? value : jsonText(column, value);
         if (typeof text !== 'string') {
