@@ -36,6 +36,8 @@ export class ReportWriter {
   private pending = '';
   /** A write error (disk full, ...) is kept and thrown by the next flush or close. */
   private failure: Error | undefined;
+  /** Cells that repeat from row to row (the file, the field), made safe once. */
+  private readonly safeCells = new Map<string, string>();
   rows = 0;
 
   constructor(readonly path: string) {
@@ -56,16 +58,26 @@ export class ReportWriter {
     }
     this.pending +=
       [
-        safeCell(row.file, 1000),
+        this.repeated(row.file, 1000),
         String(row.line),
         row.model,
         safeCell(row.key),
-        safeCell(first.field),
+        this.repeated(first.field),
         first.code,
         safeCell(reason, 1000),
         safeCell(first.value),
       ].join(',') + '\n';
     this.rows++;
+  }
+
+  private repeated(text: string, max?: number): string {
+    let cell = this.safeCells.get(text);
+    if (cell === undefined) {
+      cell = safeCell(text, max);
+      // Files and field names are few; anything else passing here is not cached without bound.
+      if (this.safeCells.size < 1000) this.safeCells.set(text, cell);
+    }
+    return cell;
   }
 
   /** Hands buffered rows to the file, waiting when the disk is behind. */
