@@ -62,10 +62,8 @@ function numberEnd(text: string, i: number): number {
   return i;
 }
 
-/** The text of the string token [open, close]: a slice, or JSON.parse when it holds escapes. */
-function stringText(text: string, open: number, close: number): string | undefined {
-  const raw = text.slice(open + 1, close);
-  if (raw.indexOf('\\') === -1) return raw;
+/** The text of the string token [open, close], which holds escapes: JSON.parse decodes them, or refuses. */
+function unescaped(text: string, open: number, close: number): string | undefined {
   try {
     return JSON.parse(text.slice(open, close + 1)) as string;
   } catch {
@@ -91,11 +89,17 @@ export class FieldScanner {
   scan(text: string): FieldList | undefined {
     if (CONTROL.test(text)) return undefined;
     const n = text.length;
+    // The first backslash at or after the scan position. Outside strings a
+    // backslash fails the scan where it stands, so a string that closes
+    // before it holds no escape: its text is a plain slice.
+    let backslash = text.indexOf('\\');
+    if (backslash === -1) backslash = n;
     let i = skipBlanks(text, 0);
     if (text.charCodeAt(i) !== 123 /* { */) return undefined;
     i = skipBlanks(text, i + 1);
-    const fields: FieldList = [];
     const shape = this.shape;
+    // Sized for the last shape: most records have it, and growing an array step by step costs copies.
+    const fields: FieldList = new Array(2 * shape.length);
     let sameShape = true;
     // Whether every key was read without escapes, so that its raw text is the key.
     let plainKeys = true;
@@ -110,23 +114,36 @@ export class FieldScanner {
           close = i + 1 + key.length;
         } else {
           sameShape = false;
-          close = stringEnd(text, i);
+          close = text.indexOf('"', i + 1);
           if (close === -1) return undefined;
-          key = stringText(text, i, close);
-          if (key === undefined) return undefined;
-          if (key.length !== close - i - 1) plainKeys = false;
+          if (backslash < close) {
+            close = stringEnd(text, i);
+            if (close === -1) return undefined;
+            key = unescaped(text, i, close);
+            if (key === undefined) return undefined;
+            plainKeys = false;
+            backslash = nextBackslash(text, close);
+          } else key = text.slice(i + 1, close);
         }
-        i = skipBlanks(text, close + 1);
-        if (text.charCodeAt(i) !== 58 /* : */) return undefined;
+        i = close + 1;
+        if (text.charCodeAt(i) !== 58 /* : */) {
+          i = skipBlanks(text, i);
+          if (text.charCodeAt(i) !== 58) return undefined;
+        }
         i = skipBlanks(text, i + 1);
         const c = text.charCodeAt(i);
         let value: string | null;
         if (c === 34) {
-          const end = stringEnd(text, i);
+          let end = text.indexOf('"', i + 1);
           if (end === -1) return undefined;
-          const string = stringText(text, i, end);
-          if (string === undefined) return undefined;
-          value = string;
+          if (backslash < end) {
+            end = stringEnd(text, i);
+            if (end === -1) return undefined;
+            const string = unescaped(text, i, end);
+            if (string === undefined) return undefined;
+            value = string;
+            backslash = nextBackslash(text, end);
+          } else value = text.slice(i + 1, end);
           i = end + 1;
         } else if (c === 45 || (c >= 48 && c <= 57)) {
           const end = numberEnd(text, i);
@@ -145,10 +162,14 @@ export class FieldScanner {
         } else {
           return undefined;
         }
-        fields.push(key, value);
+        fields[2 * count] = key;
+        fields[2 * count + 1] = value;
         count++;
-        i = skipBlanks(text, i);
-        const next = text.charCodeAt(i);
+        let next = text.charCodeAt(i);
+        if (next !== 44 && next !== 125) {
+          i = skipBlanks(text, i);
+          next = text.charCodeAt(i);
+        }
         if (next === 44 /* , */) {
           i = skipBlanks(text, i + 1);
           continue;
@@ -158,6 +179,7 @@ export class FieldScanner {
       }
     }
     if (skipBlanks(text, i + 1) !== n) return undefined;
+    fields.length = 2 * count;
     if (!sameShape || count !== shape.length) {
       const keys: string[] = [];
       for (let k = 0; k < fields.length; k += 2) keys.push(fields[k] as string);
@@ -166,6 +188,11 @@ export class FieldScanner {
     }
     return fields;
   }
+}
+
+function nextBackslash(text: string, from: number): number {
+  const at = text.indexOf('\\', from);
+  return at === -1 ? text.length : at;
 }
 
 /** A parsed object's fields, in its own order. */
