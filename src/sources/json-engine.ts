@@ -25,15 +25,16 @@ abstract class JsonEngineBase extends RecordCollector {
   }
 
   protected accept(text: string, line: number): void {
-    if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) {
-      // U+0000 is no text any export means, and it starts the exact-number marker (json-number.ts).
-      this.reject(line, 'MALFORMED', 'a JSON string holds U+0000 (\\u0000)', text);
-      return;
-    }
+    // The field scanner leaves any U+0000 to the checks below.
     const fields = this.scanner?.scan(text);
     if (fields) {
       this.fields.push(fields);
       this.lines.push(line);
+      return;
+    }
+    if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) {
+      // U+0000 is no text any export means, and it starts the exact-number marker (json-number.ts).
+      this.reject(line, 'MALFORMED', 'a JSON string holds U+0000 (\\u0000)', text);
       return;
     }
     let value: unknown;

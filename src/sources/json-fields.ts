@@ -11,9 +11,18 @@ import type { FieldList, JsonRecord } from './types.js';
 /**
  * JSON forbids raw control characters inside strings, and the scanner does
  * not look inside strings; a record with any goes to JSON.parse, which
- * rejects it unless they are blanks between tokens.
+ * rejects it unless they are blanks between tokens. One search finds both
+ * those and the backslashes that start escapes.
  */
-const CONTROL = /[\u0000-\u001f]/;
+const CONTROL_OR_BACKSLASH = /[\u0000-\u001f\\]/g;
+
+/** Position of the next backslash at or after `from` (the text's length if none); -1 when a control character comes first. */
+function nextBackslash(text: string, from: number): number {
+  CONTROL_OR_BACKSLASH.lastIndex = from;
+  const found = CONTROL_OR_BACKSLASH.exec(text);
+  if (found === null) return text.length;
+  return text.charCodeAt(found.index) === 92 ? found.index : -1;
+}
 
 function skipBlanks(text: string, i: number): number {
   for (;;) {
@@ -62,10 +71,15 @@ function numberEnd(text: string, i: number): number {
   return i;
 }
 
-/** The text of the string token [open, close], which holds escapes: JSON.parse decodes them, or refuses. */
+/**
+ * The text of the string token [open, close], which holds escapes: JSON.parse
+ * decodes them, or refuses. U+0000 is left to the general path, which
+ * rejects it: it starts the exact-number marker (json-number.ts).
+ */
 function unescaped(text: string, open: number, close: number): string | undefined {
   try {
-    return JSON.parse(text.slice(open, close + 1)) as string;
+    const string = JSON.parse(text.slice(open, close + 1)) as string;
+    return string.includes('\u0000') ? undefined : string;
   } catch {
     return undefined;
   }
@@ -87,13 +101,14 @@ export class FieldScanner {
    * wins) the general path owns.
    */
   scan(text: string): FieldList | undefined {
-    if (CONTROL.test(text)) return undefined;
     const n = text.length;
     // The first backslash at or after the scan position. Outside strings a
     // backslash fails the scan where it stands, so a string that closes
-    // before it holds no escape: its text is a plain slice.
-    let backslash = text.indexOf('\\');
-    if (backslash === -1) backslash = n;
+    // before it holds no escape: its text is a plain slice. The search for
+    // it also covers every character before it; an escaped string's own
+    // characters are JSON.parse's to check.
+    let backslash = nextBackslash(text, 0);
+    if (backslash === -1) return undefined;
     let i = skipBlanks(text, 0);
     if (text.charCodeAt(i) !== 123 /* { */) return undefined;
     i = skipBlanks(text, i + 1);
@@ -122,7 +137,8 @@ export class FieldScanner {
             key = unescaped(text, i, close);
             if (key === undefined) return undefined;
             plainKeys = false;
-            backslash = nextBackslash(text, close);
+            backslash = nextBackslash(text, close + 1);
+            if (backslash === -1) return undefined;
           } else key = text.slice(i + 1, close);
         }
         i = close + 1;
@@ -142,7 +158,8 @@ export class FieldScanner {
             const string = unescaped(text, i, end);
             if (string === undefined) return undefined;
             value = string;
-            backslash = nextBackslash(text, end);
+            backslash = nextBackslash(text, end + 1);
+            if (backslash === -1) return undefined;
           } else value = text.slice(i + 1, end);
           i = end + 1;
         } else if (c === 45 || (c >= 48 && c <= 57)) {
@@ -188,11 +205,6 @@ export class FieldScanner {
     }
     return fields;
   }
-}
-
-function nextBackslash(text: string, from: number): number {
-  const at = text.indexOf('\\', from);
-  return at === -1 ? text.length : at;
 }
 
 /** A parsed object's fields, in its own order. */

@@ -63,4 +63,11 @@ describe('U+0000 in JSON strings', () => {
     const out = feed(new NdjsonEngine({ maxRecordChars: 500 }), ['{"name":"C:\\\\u0000"}\n'], 5);
     assert.deepEqual(unmark(out.objects), [{ name: 'C:\\u0000' }]);
   });
+
+  it('rejects it in keys and values when records are read as field lists too', () => {
+    const input = ['{"name":"\\u0000#123"}\n{"\\u0000":"x"}\n{"name":"C:\\\\u0000"}\n{"name":"ok"}\n'];
+    const out = feed(new NdjsonEngine({ maxRecordChars: 500, fields: true }), input, 5);
+    assert.deepEqual(out.fields, [['name', 'C:\\u0000'], ['name', 'ok']]);
+    assert.deepEqual(out.problems.map((p) => [p.line, p.code]), [[1, 'MALFORMED'], [2, 'MALFORMED']]);
+  });
 });
