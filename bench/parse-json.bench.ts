@@ -7,13 +7,7 @@ import { JsonArrayEngine, NdjsonEngine } from '../src/sources/json-engine.js';
 import { check, generatedText, newBench, PUSH_CHUNK, pushAll, pushCount, runAndReport } from './lib/micro.js';
 
 const ROWS = 10_000;
-/**
- * Timed at this size too, since the field lists' lead grows with the input.
- * Under tinybench it still comes out smaller than in a build: pushed through
- * once per engine in a fresh process, as a build reads, 100k of the e2e
- * bench's records took 0.44-0.56 s as field lists against 0.76-0.87 s with
- * JSON.parse.
- */
+/** Timed at this size too: the field lists' lead grows with the input. */
 const LARGE_ROWS = 200_000;
 const ndjson = generatedText('InvoiceLine', 'ndjson', ROWS).text;
 const array = generatedText('InvoiceLine', 'json', ROWS).text;
@@ -65,14 +59,15 @@ check(
 const fromStreamJson = (await streamJson(true)) as Record<string, unknown>[];
 check(fromStreamJson.length === ROWS && fromStreamJson.every((o, i) => o.erpKey === fromArray[i].erpKey), 'stream-json agrees');
 
-await runAndReport(
-  'parse NDJSON: InvoiceLine',
-  newBench()
-    .add('sagesync NdjsonEngine (JSON.parse + exact numbers)', timed(engines.ndjson, ndjson))
-    .add('sagesync NdjsonEngine, field lists (the build)', timed(engines.fieldsNdjson, ndjson)),
-  ROWS,
-  Buffer.byteLength(ndjson),
-);
+/** The NDJSON engine read into objects and into field lists, on `text`. */
+function ndjsonTasks(title: string, text: string, rows: number): Promise<void> {
+  const bench = newBench()
+    .add('sagesync NdjsonEngine (JSON.parse + exact numbers)', timed(engines.ndjson, text))
+    .add('sagesync NdjsonEngine, field lists (the build)', timed(engines.fieldsNdjson, text));
+  return runAndReport(title, bench, rows, Buffer.byteLength(text));
+}
+
+await ndjsonTasks('parse NDJSON: InvoiceLine', ndjson, ROWS);
 await runAndReport(
   'parse JSON array: InvoiceLine',
   newBench()
@@ -85,11 +80,4 @@ await runAndReport(
 
 const largeNdjson = generatedText('InvoiceLine', 'ndjson', LARGE_ROWS).text;
 check(timed(engines.fieldsNdjson, largeNdjson)() === LARGE_ROWS && timed(engines.ndjson, largeNdjson)() === LARGE_ROWS, 'every large record is read');
-await runAndReport(
-  'parse NDJSON at scale: InvoiceLine',
-  newBench()
-    .add('sagesync NdjsonEngine (JSON.parse + exact numbers)', timed(engines.ndjson, largeNdjson))
-    .add('sagesync NdjsonEngine, field lists (the build)', timed(engines.fieldsNdjson, largeNdjson)),
-  LARGE_ROWS,
-  Buffer.byteLength(largeNdjson),
-);
+await ndjsonTasks('parse NDJSON at scale: InvoiceLine', largeNdjson, LARGE_ROWS);

@@ -93,6 +93,34 @@ function unescaped(text: string, open: number, close: number): string | undefine
  */
 export class FieldScanner {
   private shape: string[] = [];
+  /**
+   * The first backslash at or after the scan position. Outside strings a
+   * backslash fails the scan where it stands, so a string that closes before
+   * it holds no escape: its text is a plain slice. The search for it also
+   * covers every character before it; an escaped string's own characters
+   * are JSON.parse's to check.
+   */
+  private backslash = 0;
+  /** The closing quote of the string last read. */
+  private close = 0;
+
+  /** The text of the string token opening at `open` (its closing quote in `close`); undefined when the scan must give up. */
+  private string(text: string, open: number): string | undefined {
+    let close = text.indexOf('"', open + 1);
+    if (close === -1) return undefined;
+    if (close < this.backslash) {
+      this.close = close;
+      return text.slice(open + 1, close);
+    }
+    close = stringEnd(text, open);
+    if (close === -1) return undefined;
+    const string = unescaped(text, open, close);
+    if (string === undefined) return undefined;
+    this.backslash = nextBackslash(text, close + 1);
+    if (this.backslash === -1) return undefined;
+    this.close = close;
+    return string;
+  }
 
   /**
    * The fields of a flat JSON object whose values are numbers (their token),
@@ -102,13 +130,8 @@ export class FieldScanner {
    */
   scan(text: string): FieldList | undefined {
     const n = text.length;
-    // The first backslash at or after the scan position. Outside strings a
-    // backslash fails the scan where it stands, so a string that closes
-    // before it holds no escape: its text is a plain slice. The search for
-    // it also covers every character before it; an escaped string's own
-    // characters are JSON.parse's to check.
-    let backslash = nextBackslash(text, 0);
-    if (backslash === -1) return undefined;
+    this.backslash = nextBackslash(text, 0);
+    if (this.backslash === -1) return undefined;
     let i = skipBlanks(text, 0);
     if (text.charCodeAt(i) !== 123 /* { */) return undefined;
     i = skipBlanks(text, i + 1);
@@ -129,17 +152,11 @@ export class FieldScanner {
           close = i + 1 + key.length;
         } else {
           sameShape = false;
-          close = text.indexOf('"', i + 1);
-          if (close === -1) return undefined;
-          if (backslash < close) {
-            close = stringEnd(text, i);
-            if (close === -1) return undefined;
-            key = unescaped(text, i, close);
-            if (key === undefined) return undefined;
-            plainKeys = false;
-            backslash = nextBackslash(text, close + 1);
-            if (backslash === -1) return undefined;
-          } else key = text.slice(i + 1, close);
+          key = this.string(text, i);
+          if (key === undefined) return undefined;
+          close = this.close;
+          // An escape always takes more characters than the one it stands for.
+          if (key.length !== close - i - 1) plainKeys = false;
         }
         i = close + 1;
         if (text.charCodeAt(i) !== 58 /* : */) {
@@ -150,18 +167,10 @@ export class FieldScanner {
         const c = text.charCodeAt(i);
         let value: string | null;
         if (c === 34) {
-          let end = text.indexOf('"', i + 1);
-          if (end === -1) return undefined;
-          if (backslash < end) {
-            end = stringEnd(text, i);
-            if (end === -1) return undefined;
-            const string = unescaped(text, i, end);
-            if (string === undefined) return undefined;
-            value = string;
-            backslash = nextBackslash(text, end + 1);
-            if (backslash === -1) return undefined;
-          } else value = text.slice(i + 1, end);
-          i = end + 1;
+          const string = this.string(text, i);
+          if (string === undefined) return undefined;
+          value = string;
+          i = this.close + 1;
         } else if (c === 45 || (c >= 48 && c <= 57)) {
           const end = numberEnd(text, i);
           if (end === -1) return undefined;
