@@ -17,7 +17,7 @@ export interface JsonEngineOptions {
 const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
 abstract class JsonEngineBase extends RecordCollector {
-  private readonly scanner: FieldScanner | undefined;
+  protected readonly scanner: FieldScanner | undefined;
 
   constructor(protected readonly options: JsonEngineOptions) {
     super();
@@ -210,6 +210,17 @@ export class JsonArrayEngine extends JsonEngineBase {
             // "[]", or a trailing comma before "]": no further record.
             this.state = ArrayState.Done;
             break;
+          }
+          if (c === 123 /* { */ && this.scanner) {
+            // A flat record read where it stands: one pass finds both its end and its fields.
+            const end = this.scanner.read(buf, i);
+            if (end !== -1 && end - i <= this.options.maxRecordChars) {
+              this.fields.push(this.scanner.fields);
+              this.lines.push(this.lineOf(buf, i));
+              this.state = ArrayState.Separator;
+              i = end;
+              continue;
+            }
           }
           if (c === 123 /* { */ || c === 91) {
             this.state = ArrayState.Inside;

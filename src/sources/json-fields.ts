@@ -10,19 +10,10 @@ import type { FieldList, JsonRecord } from './types.js';
 
 /**
  * JSON forbids raw control characters inside strings, and the scanner does
- * not look inside strings; a record with any goes to JSON.parse, which
- * rejects it unless they are blanks between tokens. One search finds both
- * those and the backslashes that start escapes.
+ * not look inside strings: one search finds both those and the backslashes
+ * that start escapes (FieldScanner.special).
  */
 const CONTROL_OR_BACKSLASH = /[\u0000-\u001f\\]/g;
-
-/** Position of the next backslash at or after `from` (the text's length if none); -1 when a control character comes first. */
-function nextBackslash(text: string, from: number): number {
-  CONTROL_OR_BACKSLASH.lastIndex = from;
-  const found = CONTROL_OR_BACKSLASH.exec(text);
-  if (found === null) return text.length;
-  return text.charCodeAt(found.index) === 92 ? found.index : -1;
-}
 
 function skipBlanks(text: string, i: number): number {
   for (;;) {
@@ -94,21 +85,32 @@ function unescaped(text: string, open: number, close: number): string | undefine
 export class FieldScanner {
   private shape: string[] = [];
   /**
-   * The first backslash at or after the scan position. Outside strings a
-   * backslash fails the scan where it stands, so a string that closes before
-   * it holds no escape: its text is a plain slice. The search for it also
-   * covers every character before it; an escaped string's own characters
-   * are JSON.parse's to check.
+   * The first control character or backslash at or after where it was last
+   * searched from. A string that closes before it holds neither: its text
+   * is a plain slice. One before a string's opening quote lies outside
+   * strings, where only a blank between tokens gets past the scan, and is
+   * searched past. One inside a string (a backslash starting an escape, or a
+   * raw control character) sends the string to JSON.parse, which decodes it
+   * or refuses it.
    */
-  private backslash = 0;
+  private special = -1;
   /** The closing quote of the string last read. */
   private close = 0;
+  /** The record last read by `read`. */
+  fields: FieldList = [];
+
+  private findSpecial(text: string, from: number): void {
+    CONTROL_OR_BACKSLASH.lastIndex = from;
+    const found = CONTROL_OR_BACKSLASH.exec(text);
+    this.special = found === null ? text.length : found.index;
+  }
 
   /** The text of the string token opening at `open` (its closing quote in `close`); undefined when the scan must give up. */
   private string(text: string, open: number): string | undefined {
+    if (this.special <= open) this.findSpecial(text, open + 1);
     let close = text.indexOf('"', open + 1);
     if (close === -1) return undefined;
-    if (close < this.backslash) {
+    if (close < this.special) {
       this.close = close;
       return text.slice(open + 1, close);
     }
@@ -116,8 +118,7 @@ export class FieldScanner {
     if (close === -1) return undefined;
     const string = unescaped(text, open, close);
     if (string === undefined) return undefined;
-    this.backslash = nextBackslash(text, close + 1);
-    if (this.backslash === -1) return undefined;
+    this.findSpecial(text, close + 1);
     this.close = close;
     return string;
   }
@@ -129,11 +130,19 @@ export class FieldScanner {
    * wins) the general path owns.
    */
   scan(text: string): FieldList | undefined {
-    const n = text.length;
-    this.backslash = nextBackslash(text, 0);
-    if (this.backslash === -1) return undefined;
-    let i = skipBlanks(text, 0);
-    if (text.charCodeAt(i) !== 123 /* { */) return undefined;
+    const end = this.read(text, 0);
+    return end !== -1 && skipBlanks(text, end) === text.length ? this.fields : undefined;
+  }
+
+  /**
+   * Reads the record as `scan` does, starting at `from` in text that may go
+   * on after it (a JSON array's chunk): the index past its closing brace,
+   * with the record in `fields`; -1 when `scan` would give undefined.
+   */
+  read(text: string, from: number): number {
+    this.special = -1;
+    let i = skipBlanks(text, from);
+    if (text.charCodeAt(i) !== 123 /* { */) return -1;
     i = skipBlanks(text, i + 1);
     const shape = this.shape;
     // Sized for the last shape: most records have it, and growing an array step by step costs copies.
@@ -144,7 +153,7 @@ export class FieldScanner {
     let count = 0;
     if (text.charCodeAt(i) !== 125 /* } */) {
       for (;;) {
-        if (text.charCodeAt(i) !== 34 /* " */) return undefined;
+        if (text.charCodeAt(i) !== 34 /* " */) return -1;
         let key: string | undefined = shape[count];
         let close: number;
         if (key !== undefined && text.startsWith(key, i + 1) && text.charCodeAt(i + 1 + key.length) === 34) {
@@ -153,7 +162,7 @@ export class FieldScanner {
         } else {
           sameShape = false;
           key = this.string(text, i);
-          if (key === undefined) return undefined;
+          if (key === undefined) return -1;
           close = this.close;
           // An escape always takes more characters than the one it stands for.
           if (key.length !== close - i - 1) plainKeys = false;
@@ -161,19 +170,19 @@ export class FieldScanner {
         i = close + 1;
         if (text.charCodeAt(i) !== 58 /* : */) {
           i = skipBlanks(text, i);
-          if (text.charCodeAt(i) !== 58) return undefined;
+          if (text.charCodeAt(i) !== 58) return -1;
         }
         i = skipBlanks(text, i + 1);
         const c = text.charCodeAt(i);
         let value: string | null;
         if (c === 34) {
           const string = this.string(text, i);
-          if (string === undefined) return undefined;
+          if (string === undefined) return -1;
           value = string;
           i = this.close + 1;
         } else if (c === 45 || (c >= 48 && c <= 57)) {
           const end = numberEnd(text, i);
-          if (end === -1) return undefined;
+          if (end === -1) return -1;
           value = text.slice(i, end);
           i = end;
         } else if (c === 116 && text.startsWith('true', i)) {
@@ -186,7 +195,7 @@ export class FieldScanner {
           value = null;
           i += 4;
         } else {
-          return undefined;
+          return -1;
         }
         fields[2 * count] = key;
         fields[2 * count + 1] = value;
@@ -201,18 +210,18 @@ export class FieldScanner {
           continue;
         }
         if (next === 125) break;
-        return undefined;
+        return -1;
       }
     }
-    if (skipBlanks(text, i + 1) !== n) return undefined;
     fields.length = 2 * count;
     if (!sameShape || count !== shape.length) {
       const keys: string[] = [];
       for (let k = 0; k < fields.length; k += 2) keys.push(fields[k] as string);
-      if (new Set(keys).size !== keys.length) return undefined;
+      if (new Set(keys).size !== keys.length) return -1;
       this.shape = plainKeys ? keys : [];
     }
-    return fields;
+    this.fields = fields;
+    return i + 1;
   }
 }
 

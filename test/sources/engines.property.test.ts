@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CsvEngine } from '../../src/sources/csv-engine.js';
 import { JsonArrayEngine, NdjsonEngine } from '../../src/sources/json-engine.js';
+import { isNumberMark, numberText, toJsonText } from '../../src/sources/json-number.js';
 import { FUZZ_RUNS } from '../helpers.js';
 
 type Engine = { push(text: string): void; end(): void; take(): unknown };
@@ -35,10 +36,23 @@ const structural = fc
   .map((p) => p.join(''));
 const offsets = fc.array(fc.nat(), { maxLength: 8 });
 
+/** Records most of which the field scanner reads, with the odd defect, as NDJSON lines or a JSON array. */
+function flatRecords(array: boolean): fc.Arbitrary<string> {
+  const value = fc.constantFrom('1', '-2.50', '1e3', '01', '"s"', '"a\\"b"', '"\\u0000"', '"tab\there"', '"\\u00e9"', 'true', 'null', '{"n":1}', '[1]', 'tru');
+  const key = fc.constantFrom('a', 'b', 'erpKey', 'k\\u0041', '__proto__', '0');
+  const blank = fc.constantFrom('', '', ' ', '\n', '\t', '\r\n');
+  const record = fc
+    .array(fc.tuple(key, blank, value), { maxLength: 4 })
+    .map((members) => `{${members.map(([k, b, v]) => `"${k}"${b}:${b}${v}`).join(',')}}`);
+  return fc.array(record, { maxLength: 6 }).map((records) => (array ? `[${records.join(',\n')}]` : records.join('\n') + '\n'));
+}
+
 const engines: [string, () => Engine & { fatal?: string }][] = [
   ['CsvEngine', () => Object.assign(new CsvEngine({ delimiter: ',', maxRecordChars: 1 << 20 }), { expectedFields: 2 })],
   ['NdjsonEngine', () => new NdjsonEngine({ maxRecordChars: 1 << 20 })],
   ['JsonArrayEngine', () => new JsonArrayEngine({ maxRecordChars: 1 << 20 })],
+  ['NdjsonEngine (field lists)', () => new NdjsonEngine({ maxRecordChars: 1 << 20, fields: true })],
+  ['JsonArrayEngine (field lists)', () => new JsonArrayEngine({ maxRecordChars: 1 << 20, fields: true })],
 ];
 
 describe('parse engines on arbitrary text (property)', () => {
@@ -60,6 +74,8 @@ describe('parse engines on arbitrary text (property)', () => {
     ['CsvEngine', () => Object.assign(new CsvEngine({ delimiter: ',', maxRecordChars: 10 }), { expectedFields: 2 })],
     ['NdjsonEngine', () => new NdjsonEngine({ maxRecordChars: 10 })],
     ['JsonArrayEngine', () => new JsonArrayEngine({ maxRecordChars: 10 })],
+    ['NdjsonEngine (field lists)', () => new NdjsonEngine({ maxRecordChars: 10, fields: true })],
+    ['JsonArrayEngine (field lists)', () => new JsonArrayEngine({ maxRecordChars: 10, fields: true })],
   ];
   const longish = fc
     .array(fc.constantFrom('"', ',', '\n', '\r\n', '{', '}', '[', ']', ':', ' ', 'a', '""', '{"a":1}', '"x"', 'xxxxxxxxxxxx'), { maxLength: 40 })
@@ -75,6 +91,29 @@ describe('parse engines on arbitrary text (property)', () => {
       fc.assert(
         fc.property(longish, offsets, (text, at) => {
           assert.deepEqual(outline(make(), cut(text, at)), outline(make(), [text]));
+        }),
+        { numRuns: FUZZ_RUNS * 10 },
+      );
+    });
+  }
+
+  /** A value as the validator reads it: numbers (exact-number markers) and booleans as their text. */
+  const asText = (value: unknown): unknown =>
+    isNumberMark(value) ? numberText(value) : typeof value === 'boolean' ? String(value) : value !== null && typeof value === 'object' ? toJsonText(value) : value;
+  for (const Engine of [NdjsonEngine, JsonArrayEngine]) {
+    it(`${Engine.name} reads the same records as field lists as it does as objects`, () => {
+      fc.assert(
+        fc.property(fc.oneof(structural, flatRecords(Engine === JsonArrayEngine)), offsets, (text, at) => {
+          const asObjects = new Engine({ maxRecordChars: 1 << 20 });
+          const asFields = new Engine({ maxRecordChars: 1 << 20, fields: true });
+          const objects = run(asObjects, cut(text, at)) as { objects: Record<string, unknown>[]; lines: number[]; problems: unknown[] };
+          const fields = run(asFields, cut(text, at)) as { fields: unknown[][]; lines: number[]; problems: unknown[] };
+          assert.deepEqual(fields.lines, objects.lines);
+          assert.deepEqual(fields.problems, objects.problems);
+          assert.deepEqual(
+            fields.fields.map((f) => new Map(Array.from({ length: f.length / 2 }, (_, k) => [f[2 * k], asText(f[2 * k + 1])]))),
+            objects.objects.map((o) => new Map(Object.entries(o).map(([k, v]) => [k, asText(v)]))),
+          );
         }),
         { numRuns: FUZZ_RUNS * 10 },
       );

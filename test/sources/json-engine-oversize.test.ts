@@ -52,6 +52,16 @@ describe('oversized JSON records in small chunks', () => {
   });
 });
 
+describe('oversized flat records read as field lists', () => {
+  it('rejects an array element over the cap and keeps the ones around it', () => {
+    for (const chunk of [7, 4096]) {
+      const out = feed(new JsonArrayEngine({ maxRecordChars: 20, fields: true }), [`[{"a":1},{"name":"${'y'.repeat(50)}"},{"b":2}]`], chunk);
+      assert.deepEqual(out.fields, [['a', '1'], ['b', '2']], `chunks of ${chunk}`);
+      assert.deepEqual(out.problems.map((p) => [p.line, p.code]), [[1, 'TOO_LARGE']]);
+    }
+  });
+});
+
 describe('U+0000 in JSON strings', () => {
   it('rejects a record holding a \\u0000 escape, which could pass for an exact-number marker', () => {
     const out = feed(new NdjsonEngine({ maxRecordChars: 500 }), ['{"name":"\\u0000#123"}\n{"name":"ok"}\n'], 5);
