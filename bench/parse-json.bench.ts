@@ -11,6 +11,8 @@ const ROWS = 10_000;
 const LARGE_ROWS = 200_000;
 const ndjson = generatedText('InvoiceLine', 'ndjson', ROWS).text;
 const array = generatedText('InvoiceLine', 'json', ROWS).text;
+/** The same array on one line, as minified exports come: records share each chunk's searches. */
+const minified = array.replace(/\n/g, '');
 
 const options = { maxRecordChars: 1 << 24 };
 const fieldOptions = { ...options, fields: true };
@@ -48,7 +50,10 @@ check(fromNdjson.length === ROWS && fromArray.length === ROWS, 'both splitters y
 check(fromNdjson.every((o, i) => o.erpKey === fromArray[i].erpKey && Object.keys(o).length === 24), 'records agree');
 const asObject = (fields: unknown[]) => Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, k) => [fields[2 * k], fields[2 * k + 1]]));
 const fieldRecords = fieldsOf(engines.fieldsNdjson(), ndjson);
-check(fieldRecords.length === ROWS && fieldsOf(engines.fieldsArray(), array).length === ROWS, 'the field scanner yields every record');
+check(
+  fieldRecords.length === ROWS && fieldsOf(engines.fieldsArray(), array).length === ROWS && fieldsOf(engines.fieldsArray(), minified).length === ROWS,
+  'the field scanner yields every record',
+);
 check(
   fieldRecords.every((f, i) => {
     const o = asObject(f);
@@ -73,6 +78,7 @@ await runAndReport(
   newBench()
     .add('sagesync JsonArrayEngine (splitter + JSON.parse)', timed(engines.array, array))
     .add('sagesync JsonArrayEngine, field lists (the build)', timed(engines.fieldsArray, array))
+    .add('sagesync JsonArrayEngine, field lists, minified', timed(engines.fieldsArray, minified))
     .add('stream-json parser + streamArray', () => streamJson(false)),
   ROWS,
   Buffer.byteLength(array),

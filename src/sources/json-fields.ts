@@ -94,6 +94,8 @@ export class FieldScanner {
    * or refuses it.
    */
   private special = -1;
+  /** The text `special` was searched in. */
+  private specialIn: string | undefined;
   /** The closing quote of the string last read. */
   private close = 0;
   /** The record last read by `read`. */
@@ -140,7 +142,13 @@ export class FieldScanner {
    * with the record in `fields`; -1 when `scan` would give undefined.
    */
   read(text: string, from: number): number {
-    this.special = -1;
+    // Records read one after another from one text (an array's chunk) share
+    // the search: a fresh one for each would go over the rest of the chunk
+    // each time when it holds nothing special.
+    if (text !== this.specialIn) {
+      this.specialIn = text;
+      this.special = -1;
+    }
     let i = skipBlanks(text, from);
     if (text.charCodeAt(i) !== 123 /* { */) return -1;
     i = skipBlanks(text, i + 1);
