@@ -94,14 +94,22 @@ export class FieldScanner {
    * or refuses it.
    */
   private special = -1;
-  /** The text `special` was searched in. */
-  private specialIn: string | undefined;
+  /**
+   * Where `special` was searched from, and in which text. Records read one
+   * after another from one text (an array's chunk) share the search: a
+   * fresh one for each would go over the rest of the chunk each time when
+   * it holds nothing special.
+   */
+  private searchedFrom = 0;
+  private searchedIn: string | undefined;
   /** The closing quote of the string last read. */
   private close = 0;
   /** The record last read by `read`. */
   fields: FieldList = [];
 
   private findSpecial(text: string, from: number): void {
+    this.searchedIn = text;
+    this.searchedFrom = from;
     CONTROL_OR_BACKSLASH.lastIndex = from;
     const found = CONTROL_OR_BACKSLASH.exec(text);
     this.special = found === null ? text.length : found.index;
@@ -109,7 +117,8 @@ export class FieldScanner {
 
   /** The text of the string token opening at `open` (its closing quote in `close`); undefined when the scan must give up. */
   private string(text: string, open: number): string | undefined {
-    if (this.special <= open) this.findSpecial(text, open + 1);
+    // The last search holds for this string when it began at or before the string and found nothing in it.
+    if (this.special <= open || this.searchedFrom > open + 1 || this.searchedIn !== text) this.findSpecial(text, open + 1);
     let close = text.indexOf('"', open + 1);
     if (close === -1) return undefined;
     if (close < this.special) {
@@ -142,13 +151,6 @@ export class FieldScanner {
    * with the record in `fields`; -1 when `scan` would give undefined.
    */
   read(text: string, from: number): number {
-    // Records read one after another from one text (an array's chunk) share
-    // the search: a fresh one for each would go over the rest of the chunk
-    // each time when it holds nothing special.
-    if (text !== this.specialIn) {
-      this.specialIn = text;
-      this.special = -1;
-    }
     let i = skipBlanks(text, from);
     if (text.charCodeAt(i) !== 123 /* { */) return -1;
     i = skipBlanks(text, i + 1);

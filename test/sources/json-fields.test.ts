@@ -96,6 +96,14 @@ describe('FieldScanner', () => {
     assert.equal(scanner.scan('{"a":2,"a":3}'), undefined);
   });
 
+  it('reads the same record the same way twice, escapes included', () => {
+    const scanner = new FieldScanner();
+    const line = '{"erpKey":"I-4","tab\\tkey":2}';
+    assert.deepEqual(scanner.scan(line), ['erpKey', 'I-4', 'tab\tkey', '2']);
+    assert.deepEqual(scanner.scan(line), ['erpKey', 'I-4', 'tab\tkey', '2']);
+    assert.deepEqual(scanner.scan(String(line)), ['erpKey', 'I-4', 'tab\tkey', '2']);
+  });
+
   it('matches a known shape on the raw key text only', () => {
     const scanner = new FieldScanner();
     assert.deepEqual(scanner.scan('{"k\\u0041":1}'), ['kA', '1']);

@@ -66,8 +66,8 @@ const SHAPES = [
 ];
 
 describe('scanJsonKeys', () => {
-  it('finds every key, whatever the mix of shapes, spacing and chunk size', () => {
-    fc.assert(
+  it('finds every key, whatever the mix of shapes, spacing and chunk size', async () => {
+    await fc.assert(
       fc.asyncProperty(
         fc.array(fc.nat(SHAPES.length - 1), { minLength: 1, maxLength: 30 }),
         fc.constantFrom('ndjson', 'array', 'pretty', 'crlf'),
