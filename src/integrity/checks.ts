@@ -439,8 +439,11 @@ export class IntegrityChecks {
     return `${this.filePaths[fileIndex]}:${line}`;
   }
 
-  /** One ORPHAN problem per foreign key that names no record of its target, or undefined. */
-  /** `hashes` holds the values' hashes of the references with a fixed target (hashReferences), row `index` of the batch. */
+  /**
+   * One ORPHAN problem per foreign key that names no record of its target,
+   * or undefined. `hashes` holds the values' hashes of the references with
+   * a fixed target (hashReferences); the row is `index` of the batch.
+   */
   private orphansOf(
     references: readonly ColumnReference[],
     sets: readonly (KeySet | undefined)[],

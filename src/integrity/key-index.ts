@@ -6,10 +6,11 @@
 // packing's maximum load (0.85; 0.92 for the change state, see PACKING) by
 // the largest factor that keeps the load, right after a growth step, high
 // enough for at most 22.5 bytes per key: at 0.85, x2 for 8-byte slots
-// (sets), x1.59 for 12-byte slots (a line position), x1.2 for 16-byte slots. Fewer, larger steps matter: every step rehashes
-// the shard, and that work dominated inserting. Sharding by the top hash bits
-// means a step copies one shard (1/256 of the keys), never the whole index,
-// so the peak during growth stays close to the steady size. Better still, an
+// (sets), x1.59 for 12-byte slots (a line position), x1.2 for 16-byte
+// slots. Fewer, larger steps matter: every step rehashes the shard, and
+// that work dominated inserting. Sharding by the top hash bits means a step
+// copies one shard (1/256 of the keys), never the whole index, so the peak
+// during growth stays close to the steady size. Better still, an
 // index is sized up front when its key count can be estimated (the inputs'
 // size, a state file's entry count), and then usually never grows.
 //

@@ -2,10 +2,10 @@
 // exports have: one flat object of strings, numbers, booleans and nulls.
 // JSON.parse builds an object and a double for every number, which the exact
 // pass of json-number.ts then replaces with the number's text; this scanner
-// does neither, and reads such records about twice as fast. Whatever it
+// does neither, and reads such records about 1.7 times as fast. Whatever it
 // cannot vouch for goes to the general path, which decides.
 
-import { isEscaped } from './json-number.js';
+import { stringEnd } from './json-number.js';
 import type { FieldList, JsonRecord } from './types.js';
 
 /**
@@ -21,13 +21,6 @@ function skipBlanks(text: string, i: number): number {
     if (c === 32 || c === 9 || c === 10 || c === 13) i++;
     else return i;
   }
-}
-
-/** Index of the quote that closes the string opened at `open`; -1 when none. */
-function stringEnd(text: string, open: number): number {
-  let close = text.indexOf('"', open + 1);
-  while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
-  return close;
 }
 
 function digitsEnd(text: string, i: number): number {

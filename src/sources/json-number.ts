@@ -44,9 +44,7 @@ function scanNumbers(text: string): NumberScan {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      let close = text.indexOf('"', i + 1);
-      while (isEscaped(text, close)) close = text.indexOf('"', close + 1);
-      i = close + 1;
+      i = stringEnd(text, i) + 1;
       while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
       if (text.charCodeAt(i) === 58 /* : */) keys++;
     } else if (c === 45 || (c >= 48 && c <= 57)) {
@@ -59,6 +57,13 @@ function scanNumbers(text: string): NumberScan {
     }
   }
   return { tokens, keys };
+}
+
+/** Index of the quote that closes the string opened at `open`; -1 when none. */
+export function stringEnd(text: string, open: number): number {
+  let close = text.indexOf('"', open + 1);
+  while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
+  return close;
 }
 
 /** Whether the quote at `at` is escaped by an odd run of backslashes. */
