@@ -17,15 +17,24 @@ export function generatedText(modelName: string, format: TextFormat, rows: numbe
 /** Text is handed to a parser in pieces this large, as a file reader would. */
 export const PUSH_CHUNK = 1 << 20;
 
-/** Pushes `text` through a push engine in PUSH_CHUNK pieces, collecting what `take` hands back after each. */
-export function pushAll<T>(engine: { push(text: string): void; end(): void }, text: string, take: () => readonly T[]): T[] {
-  const out: T[] = [];
+type PushEngine = { push(text: string): void; end(): void };
+
+/** Pushes `text` through a push engine in PUSH_CHUNK pieces, calling `afterEach` after each push and after the end. */
+function pushThrough(engine: PushEngine, text: string, afterEach: () => void): void {
   for (let i = 0; i < text.length; i += PUSH_CHUNK) {
     engine.push(text.slice(i, i + PUSH_CHUNK));
-    for (const item of take()) out.push(item);
+    afterEach();
   }
   engine.end();
-  for (const item of take()) out.push(item);
+  afterEach();
+}
+
+/** Pushes `text` through a push engine, collecting what `take` hands back. */
+export function pushAll<T>(engine: PushEngine, text: string, take: () => readonly T[]): T[] {
+  const out: T[] = [];
+  pushThrough(engine, text, () => {
+    for (const item of take()) out.push(item);
+  });
   return out;
 }
 
@@ -34,14 +43,12 @@ export function pushAll<T>(engine: { push(text: string): void; end(): void }, te
  * counted and dropped, as the build drops a batch once written. Retaining
  * every record instead puts the old generation's costs into the timing.
  */
-export function pushCount(engine: { push(text: string): void; end(): void }, text: string, take: () => { length: number }): number {
+export function pushCount(engine: PushEngine, text: string, take: () => { length: number }): number {
   let count = 0;
-  for (let i = 0; i < text.length; i += PUSH_CHUNK) {
-    engine.push(text.slice(i, i + PUSH_CHUNK));
+  pushThrough(engine, text, () => {
     count += take().length;
-  }
-  engine.end();
-  return count + take().length;
+  });
+  return count;
 }
 
 export function check(condition: unknown, what: string): void {
