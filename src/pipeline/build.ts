@@ -323,10 +323,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
 
   /** warnings.csv exists only when it lists something; an earlier run's copy would mislead. */
   async function closeWarnings(): Promise<void> {
-    if (!warningsReport) return;
-    if (warningsReport.rows > 0) return warningsReport.close();
-    await warningsReport.discard();
-    await rm(warningsReport.path, { force: true });
+    if (warningsReport && warningsReport.rows > 0) return warningsReport.close();
+    await warningsReport?.discard();
+    await rm(join(options.outDir, WARNINGS_FILE), { force: true });
   }
 
   let batches: BatchInfo[];

@@ -156,7 +156,7 @@ for (const state of [false, true]) {
       });
 
       it('warns by default outside --full: the orphan is written and listed in warnings.csv', async (t) => {
-        const { rows, rejects, warnings, result } = await build(t, files);
+        const { dir, rows, rejects, warnings, result } = await build(t, files);
         assert.deepEqual(rejects, []);
         assert.deepEqual(warnings.map((w) => [w.model, w.erpKey, w.code, w.value]), [
           ['Company', 'C-3', 'ORPHAN', 'C-404'],
@@ -166,6 +166,12 @@ for (const state of [false, true]) {
         assert.equal(result.orphanWarnings, 3);
         assert.deepEqual(keysOf(rows.get('invoiceline.csv')), ['L-1', 'L-2', 'L-3']);
         assert.equal(result.manifest!.orphanWarnings, 'warnings.csv');
+        // A later run into the same folder that lists no orphan leaves no warnings.csv behind.
+        const outDir = `${dir}/out`;
+        assert.ok(existsSync(`${outDir}/warnings.csv`));
+        const again = await runBuild({ inputs: await writeInputs(await tempDir(t), files), outDir, maxBatchBytes: 50 * MB, orphans: 'off' });
+        assert.equal(again.warningsFile, undefined);
+        assert.ok(!existsSync(`${outDir}/warnings.csv`), 'an earlier run\'s warnings.csv removed');
       });
 
       it('--orphans reject applies to a delta too, and off checks nothing', async (t) => {
