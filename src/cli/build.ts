@@ -54,6 +54,9 @@ options:
   --format zip|batch-json   zip: batch-0001.zip, ... (default); batch-json:
                             batch-0001.json, ... BatchSyncModel documents
   --level 0-9               deflate level (default: 6)
+  --parallel-batches N      once the output has filled a ZIP batch, write N
+                            at once, on N cores (default: 2; 1 fills each
+                            batch before the next)
   --delimiter C             CSV field delimiter (default: ",", or a "sep=" line)
   --encoding utf-8|latin1   text encoding of the inputs (default: utf-8)
   --normalize-keys          trim blanks and drop zero-width characters in key
@@ -97,6 +100,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     'entry-format': { type: 'string' },
     format: { type: 'string' },
     level: { type: 'string' },
+    'parallel-batches': { type: 'string' },
     delimiter: { type: 'string' },
     encoding: { type: 'string' },
     strict: { type: 'boolean' },
@@ -156,6 +160,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
     entryFormat: choiceOption(values['entry-format'], '--entry-format', ['csv', 'jsonl'] as const),
     format: choiceOption(values.format, '--format', ['zip', 'batch-json'] as const),
     level: integerOption(values.level, '--level', 0, 9),
+    parallelBatches: integerOption(values['parallel-batches'], '--parallel-batches', 1, 8),
     delimiter: values.delimiter,
     encoding: choiceOption(values.encoding, '--encoding', ['utf-8', 'latin1'] as const),
     strict: values.strict ?? false,

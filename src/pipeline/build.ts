@@ -48,6 +48,8 @@ export interface BuildOptions {
   /** zip (default): Upload Sync File archives; batch-json: BatchSyncModel documents. */
   format?: OutputFormat;
   level?: number;
+  /** ZIP batches written at once once the output has filled one (default 2). */
+  parallelBatches?: number;
   delimiter?: string;
   encoding?: 'utf-8' | 'latin1';
   /** Trim blanks and drop zero-width characters in key values (otherwise they are only reported). */
@@ -175,7 +177,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     ? new DiscardSink()
     : options.format === 'batch-json'
       ? new BatchJsonWriter({ ...limits, isFullSync: options.isFullSync ?? false, appEnrollmentId: options.appEnrollmentId ?? null })
-      : new ZipBatchThread({ ...limits, level: options.level ?? 6 });
+      : new ZipBatchThread({ ...limits, level: options.level ?? 6, lanes: options.parallelBatches });
   const orphans = options.orphans ?? (options.isFullSync ? 'reject' : 'warn');
   const warningsFile = orphans === 'warn' ? join(options.outDir, WARNINGS_FILE) : undefined;
   const warningsReport = warningsFile ? new ReportWriter(warningsFile) : undefined;

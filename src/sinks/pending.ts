@@ -25,8 +25,10 @@ export class PendingBatches {
     this.finished.push({ tmpPath, finalPath, info });
   }
 
-  /** Gives every finished batch its final name. */
+  /** Gives every finished batch its final name; they are listed in the order of their numbers. */
   async commit(): Promise<BatchInfo[]> {
+    // Batches written side by side (zip-lanes.ts) may finish out of order.
+    this.finished.sort((a, b) => a.info.file.localeCompare(b.info.file, 'en', { numeric: true }));
     for (const { tmpPath, finalPath } of this.finished) {
       await rename(tmpPath, finalPath);
       this.temporaries.delete(tmpPath);

@@ -105,15 +105,38 @@ export interface ZipBatchOptions extends BatchLimits {
   outDir: string;
   /** Deflate level, 0-9. */
   level: number;
+  /** Batches written at once once the output fills more than one (ZipBatchLanes; default 2). */
+  lanes?: number;
 }
 
-/** The engine behind ZipBatchThread (zip-thread.ts), which runs it on a thread of its own. */
+/**
+ * What the writers of one run share: batch numbers, given in the order the
+ * batches are opened, and the finished files awaiting their final names.
+ */
+export class BatchSet {
+  readonly pending = new PendingBatches();
+  private opened = 0;
+
+  open(): number {
+    return ++this.opened;
+  }
+
+  /** The number of the batch opened last. */
+  get last(): number {
+    return this.opened;
+  }
+}
+
+/**
+ * One batch open at a time, filled to the limit before the next is opened.
+ * ZipBatchLanes (zip-lanes.ts) runs two of these side by side on the
+ * thread of ZipBatchThread (zip-thread.ts).
+ */
 export class ZipBatchWriter {
   private batch: OpenBatch | undefined;
   private model: Model | undefined;
   private layout: EntryLayout | undefined;
-  private readonly pending = new PendingBatches();
-  private nextIndex = 1;
+  private filled = 0;
 
   /** Written blocks, oldest first; zlib takes in entries and bytes in that same order. */
   private readonly unconsumed: WrittenBlock[] = [];
@@ -125,10 +148,21 @@ export class ZipBatchWriter {
   constructor(
     private readonly options: ZipBatchOptions,
     private readonly consumed: (text: Uint8Array) => void = () => undefined,
+    private readonly set: BatchSet = new BatchSet(),
   ) {}
 
   get currentBatch(): number {
-    return this.nextIndex - 1;
+    return this.set.last;
+  }
+
+  /** Batches closed because the next records would not fit. */
+  get filledBatches(): number {
+    return this.filled;
+  }
+
+  /** The number of the batch being written, if one is open. */
+  get openBatchNumber(): number | undefined {
+    return this.batch?.index;
   }
 
   beginModel(model: Model, layout: EntryLayout): void {
@@ -155,7 +189,7 @@ export class ZipBatchWriter {
       let entry = batch.entry;
       if (!entry) {
         if (batch.entries.length > 0 && !this.fits(batch, entryOverhead(this.entryName) + deflateBound(headerBytes + ends[i] - startOf(i)))) {
-          await this.closeBatch();
+          await this.rollOver();
           continue;
         }
         entry = await this.openEntry(batch);
@@ -163,7 +197,7 @@ export class ZipBatchWriter {
       let take = ends.length - i;
       if (maxRecords > 0) take = Math.min(take, maxRecords - batch.records);
       if (take <= 0) {
-        await this.closeBatch();
+        await this.rollOver();
         continue;
       }
       const from = startOf(i);
@@ -187,7 +221,7 @@ export class ZipBatchWriter {
         // An empty batch that cannot take the record: closing it would only open another.
         throw new Error(`internal: a ${ends[i] - from}-byte record was offered that no batch can hold`);
       }
-      await this.closeBatch();
+      await this.rollOver();
     }
     this.releaseConsumed();
   }
@@ -203,15 +237,25 @@ export class ZipBatchWriter {
    * no batch that looks like finished output.
    */
   async finish(): Promise<BatchInfo[]> {
-    if (this.batch) await this.closeBatch();
-    return this.pending.commit();
+    await this.close();
+    return this.set.pending.commit();
   }
 
   async abort(): Promise<void> {
+    await this.destroy();
+    await this.set.pending.discard();
+  }
+
+  /** Closes the open batch, if any, leaving it to the set's commit. */
+  async close(): Promise<void> {
+    if (this.batch) await this.closeBatch();
+  }
+
+  /** Stops the open batch, if any, leaving its file to the set's discard. */
+  async destroy(): Promise<void> {
     const batch = this.batch;
     this.batch = undefined;
     if (batch) await this.destroyBatch(batch);
-    await this.pending.discard();
   }
 
   /** Stops an open archive and waits until its file is closed, so it can be removed. */
@@ -239,10 +283,10 @@ export class ZipBatchWriter {
   }
 
   private openBatch(): OpenBatch {
-    const index = this.nextIndex++;
+    const index = this.set.open();
     const finalPath = join(this.options.outDir, batchFileName(index, 'zip'));
     const tmpPath = temporaryPath(finalPath);
-    this.pending.track(tmpPath);
+    this.set.pending.track(tmpPath);
     const archive = new ZipArchive({
       zlib: { level: this.options.level, chunkSize: 1 << 20 },
       highWaterMark: 1 << 20,
@@ -348,6 +392,12 @@ export class ZipBatchWriter {
     batch.entry = undefined;
   }
 
+  /** Closes a batch the next records do not fit; the next write opens another. */
+  private async rollOver(): Promise<void> {
+    this.filled++;
+    await this.closeBatch();
+  }
+
   private async closeBatch(): Promise<void> {
     const batch = this.batch!;
     if (batch.entry) await this.closeEntry(batch);
@@ -358,7 +408,7 @@ export class ZipBatchWriter {
     if (size > this.options.maxBytes) {
       throw new Error(`internal: ${batch.finalPath} is ${size} bytes, over the ${this.options.maxBytes}-byte limit`);
     }
-    this.pending.finish(batch.tmpPath, batch.finalPath, {
+    this.set.pending.finish(batch.tmpPath, batch.finalPath, {
       file: batchFileName(batch.index, 'zip'),
       bytes: size,
       sha256: batch.hash.digest('hex'),

@@ -4,13 +4,14 @@
 // the caller sees it at whichever call it waits on next.
 import { parentPort, workerData } from 'node:worker_threads';
 import { getModel } from '../schema/index.js';
-import { ZipBatchWriter, type ZipBatchOptions } from './zip-batches.js';
+import type { ZipBatchOptions } from './zip-batches.js';
+import { ZipBatchLanes } from './zip-lanes.js';
 import type { SinkMessage, SinkRequest, WireError } from './zip-thread.js';
 
 const port = parentPort!;
 // Record text goes back to be filled again: buffers sent here and dropped
 // would be garbage that this thread's heap, nearly idle, collects late.
-const writer = new ZipBatchWriter(workerData as ZipBatchOptions, (text) => {
+const writer = new ZipBatchLanes(workerData as ZipBatchOptions, (text) => {
   const message: SinkMessage = { kind: 'released', buffer: text.buffer as ArrayBuffer };
   port.postMessage(message, [message.buffer]);
 });

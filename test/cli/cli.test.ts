@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseCsv, readZip, runCli, SAMPLES, tempDir } from '../helpers.js';
+import { parseCsv, readBatchRows, readZip, runCli, SAMPLES, tempDir } from '../helpers.js';
 
 describe('sagesync CLI', () => {
   it('prints help and exits 0', async () => {
@@ -72,6 +72,7 @@ describe('sagesync CLI', () => {
   it('exits 2 on bad flags and bad values', async () => {
     assert.equal((await runCli(['build', SAMPLES, '--bogus'])).code, 2);
     assert.equal((await runCli(['build', SAMPLES, '--max-batch-bytes', 'lots'])).code, 2);
+    assert.equal((await runCli(['build', SAMPLES, '--parallel-batches', '0'])).code, 2);
     assert.equal((await runCli(['build', SAMPLES, '--app-enrollment-id', 'nope'])).code, 2);
     assert.equal((await runCli(['frobnicate'])).code, 2);
     assert.equal((await runCli(['build'])).code, 2);
@@ -84,6 +85,21 @@ describe('sagesync CLI', () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /required columns? missing: companyErpKey, isActive/);
     assert.ok(!existsSync(join(dir, 'out', 'batch-0001.zip')));
+  });
+
+  it('writes the same records whether batches are written one or two at a time', async (t) => {
+    const rowsOf = async (parallel: string) => {
+      const out = await tempDir(t);
+      const result = await runCli(['build', SAMPLES, '--out', out, '--max-batch-bytes', '2500', '--parallel-batches', parallel]);
+      assert.equal(result.code, 0, result.stderr);
+      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+      const rows = await readBatchRows(out, manifest.batches.map((b: { file: string }) => b.file));
+      return { batches: manifest.batches.length, rows: new Map([...rows].map(([name, list]) => [name, list.map((r) => JSON.stringify(r)).sort()])) };
+    };
+    const one = await rowsOf('1');
+    const two = await rowsOf('2');
+    assert.ok(one.batches > 2, `the samples fill ${one.batches} batches of 2500 bytes`);
+    assert.deepEqual(two.rows, one.rows);
   });
 
   it('validate writes only rejects and a summary', async (t) => {
