@@ -439,6 +439,24 @@ export class IntegrityChecks {
     return `${this.filePaths[fileIndex]}:${line}`;
   }
 
+  /** Orphan reasons by reference and target; the value has a column of its own in the report. */
+  private readonly orphanReasons = new Map<string, string>();
+
+  /**
+   * The same text for every orphan of a reference and target, so that a
+   * delta whose children's parents are all elsewhere (every row a warning)
+   * builds no reason per row, and the report makes each one safe once.
+   */
+  private orphanReason(ref: ColumnReference, targetName: string): string {
+    const id = `${ref.field.name}\u0000${targetName}`;
+    let reason = this.orphanReasons.get(id);
+    if (reason === undefined) {
+      reason = `${ref.field.name} names no ${targetName} (${targetName}.${ref.targetField}) in this run`;
+      if (this.orphanReasons.size < 1000) this.orphanReasons.set(id, reason);
+    }
+    return reason;
+  }
+
   /**
    * One ORPHAN problem per foreign key that names no record of its target,
    * or undefined. `hashes` holds the values' hashes of the references with
@@ -473,9 +491,7 @@ export class IntegrityChecks {
         if (ref.target) ref.lastFound = value;
         continue;
       }
-      (problems ??= []).push(
-        problem('ORPHAN', ref.field.name, `${ref.field.name} "${value}" names no ${targetName} (${targetName}.${ref.targetField}) in this run`, value),
-      );
+      (problems ??= []).push(problem('ORPHAN', ref.field.name, this.orphanReason(ref, targetName), value));
     }
     return problems;
   }

@@ -36,7 +36,7 @@ export class ReportWriter {
   private pending = '';
   /** A write error (disk full, ...) is kept and thrown by the next flush or close. */
   private failure: Error | undefined;
-  /** Cells that repeat from row to row (the file, the field), made safe once. */
+  /** Cells that repeat from row to row (the file, the field, an orphan's reason), made safe once. */
   private readonly safeCells = new Map<string, string>();
   rows = 0;
 
@@ -64,7 +64,7 @@ export class ReportWriter {
         safeCell(row.key),
         this.repeated(first.field),
         first.code,
-        safeCell(reason, 1000),
+        more.length === 0 ? this.repeated(reason, 1000) : safeCell(reason, 1000),
         safeCell(first.value),
       ].join(',') + '\n';
     this.rows++;
@@ -74,7 +74,7 @@ export class ReportWriter {
     let cell = this.safeCells.get(text);
     if (cell === undefined) {
       cell = safeCell(text, max);
-      // Files and field names are few; anything else passing here is not cached without bound.
+      // Files, field names and orphan reasons are few; anything else passing here is not cached without bound.
       if (this.safeCells.size < 1000) this.safeCells.set(text, cell);
     }
     return cell;
