@@ -20,7 +20,7 @@ import type { Cell, ValidatedBatch } from '../validate/compile.js';
 import { problem, type Problem } from '../validate/problems.js';
 import { hash64, hashEnd, hashOut, hashPiece, hashStart } from './hash.js';
 import { KeyIndex } from './key-index.js';
-import { columnReferences, identityReader, type ColumnReference, type IdentityReader } from './keys.js';
+import { columnReferences, identityReader, orphanReason, type ColumnReference, type IdentityReader } from './keys.js';
 
 export type DuplicatePolicy = 'reject' | 'last-wins' | 'off';
 export type OrphanPolicy = 'reject' | 'warn' | 'off';
@@ -439,20 +439,16 @@ export class IntegrityChecks {
     return `${this.filePaths[fileIndex]}:${line}`;
   }
 
-  /** Orphan reasons by reference and target; the value has a column of its own in the report. */
-  private readonly orphanReasons = new Map<string, string>();
+  /** ORPHAN reasons of references whose target the row's tableKey names, by field and target. */
+  private readonly tableKeyReasons = new Map<string, string>();
 
-  /**
-   * The same text for every orphan of a reference and target, so that a
-   * delta whose children's parents are all elsewhere (every row a warning)
-   * builds no reason per row, and the report makes each one safe once.
-   */
-  private orphanReason(ref: ColumnReference, targetName: string): string {
-    const id = `${ref.field.name}\u0000${targetName}`;
-    let reason = this.orphanReasons.get(id);
+  private tableKeyReason(ref: ColumnReference, targetName: string): string {
+    const id = `${ref.field.name}.${targetName}`;
+    let reason = this.tableKeyReasons.get(id);
     if (reason === undefined) {
-      reason = `${ref.field.name} names no ${targetName} (${targetName}.${ref.targetField}) in this run`;
-      if (this.orphanReasons.size < 1000) this.orphanReasons.set(id, reason);
+      reason = orphanReason(ref.field, targetName, ref.targetField);
+      // Target names come from the records; only the valid ones are few.
+      if (this.tableKeyReasons.size < 1000) this.tableKeyReasons.set(id, reason);
     }
     return reason;
   }
@@ -491,7 +487,7 @@ export class IntegrityChecks {
         if (ref.target) ref.lastFound = value;
         continue;
       }
-      (problems ??= []).push(problem('ORPHAN', ref.field.name, this.orphanReason(ref, targetName), value));
+      (problems ??= []).push(problem('ORPHAN', ref.field.name, ref.orphanReason ?? this.tableKeyReason(ref, targetName), value));
     }
     return problems;
   }

@@ -61,6 +61,18 @@ export interface ColumnReference {
    * repeat needs no hashing.
    */
   lastFound: string | undefined;
+  /** The ORPHAN reason, made once, when the target is fixed. */
+  orphanReason: string | undefined;
+}
+
+/**
+ * The ORPHAN reason of a reference to `targetName`. It names no value (the
+ * report has a column for that), so one text serves every orphan of the
+ * reference: a delta whose children's parents are all elsewhere makes
+ * every row a warning.
+ */
+export function orphanReason(field: Field, targetName: string, targetField: string): string {
+  return `${field.name} names no ${targetName} (${targetName}.${targetField}) in this run`;
 }
 
 export function columnReferences(model: Model, columns: readonly Field[]): ColumnReference[] {
@@ -73,6 +85,7 @@ export function columnReferences(model: Model, columns: readonly Field[]): Colum
       targetField: ref.targetField,
       tableKeyColumn,
       lastFound: undefined,
+      orphanReason: ref.target === undefined ? undefined : orphanReason(ref.field, ref.target, ref.targetField),
     }))
     .filter((ref) => ref.column >= 0);
 }
