@@ -61,6 +61,16 @@ async function writeModels(dir: string, maxBytes: number, models: [Model, number
   return { batches: await lanes.finish(), written };
 }
 
+/** `count` invoice lines, L-0 on, in messages of 40, with a model begun for them. */
+async function writeLines(lanes: ZipBatchLanes, count: number): Promise<void> {
+  const format = csvFormatter([line.byName.get('erpKey')!, line.byName.get('description')!]);
+  lanes.beginModel(line, format);
+  for (let start = 0; start < count; start += 40) {
+    const lines = Array.from({ length: 40 }, (_, i) => format.line([`L-${start + i}`, noisy(start + i, 120)]));
+    await lanes.write(encodeLines(lines, (bytes) => new ArrayBuffer(bytes)));
+  }
+}
+
 /** The batch number of every record, by key, read back from the archives. */
 async function batchOfKey(dir: string, files: readonly string[]): Promise<Map<string, number>> {
   const where = new Map<string, number>();
@@ -128,12 +138,7 @@ describe('ZipBatchLanes', () => {
   it('writes one batch at a time with one lane', async (t) => {
     const dir = await tempDir(t);
     const lanes = new ZipBatchLanes({ outDir: dir, maxBytes: 16 * 1024, maxRecords: 0, level: 6, lanes: 1 });
-    const format = csvFormatter([line.byName.get('erpKey')!, line.byName.get('description')!]);
-    lanes.beginModel(line, format);
-    for (let start = 0; start < 2000; start += 40) {
-      const lines = Array.from({ length: 40 }, (_, i) => format.line([`L-${start + i}`, noisy(start + i, 120)]));
-      await lanes.write(encodeLines(lines, (bytes) => new ArrayBuffer(bytes)));
-    }
+    await writeLines(lanes, 2000);
     await lanes.endModel();
     const batches = await lanes.finish();
     const where = await batchOfKey(dir, batches.map((b) => b.file));
@@ -145,12 +150,7 @@ describe('ZipBatchLanes', () => {
   it('leaves no file behind when aborted with two batches open', async (t) => {
     const dir = await tempDir(t);
     const lanes = new ZipBatchLanes({ outDir: dir, maxBytes: 16 * 1024, maxRecords: 0, level: 6 });
-    const format = csvFormatter([line.byName.get('erpKey')!, line.byName.get('description')!]);
-    lanes.beginModel(line, format);
-    for (let start = 0; start < 1000; start += 40) {
-      const lines = Array.from({ length: 40 }, (_, i) => format.line([`L-${start + i}`, noisy(start + i, 120)]));
-      await lanes.write(encodeLines(lines, (bytes) => new ArrayBuffer(bytes)));
-    }
+    await writeLines(lanes, 1000);
     await lanes.abort();
     assert.deepEqual(await readdir(dir), []);
   });
