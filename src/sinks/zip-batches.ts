@@ -20,6 +20,14 @@ import { PendingBatches } from './pending.js';
 import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type EntryLayout } from './types.js';
 import { CENTRAL_HEADER, DATA_DESCRIPTOR, deflateBound, END_OF_CENTRAL_DIRECTORY, entryOverhead, FINISH_BLOCK, LOCAL_HEADER, type EncodedLines } from './zip-layout.js';
 
+/**
+ * What each stream of an open archive buffers (its record source, archiver's
+ * output, the file). With two batches open at once, 1 MiB buffers let a 10M-row
+ * build grow to 191 MiB of peak RSS, against 146-156 MiB with these, at the
+ * same speed.
+ */
+const STREAM_BUFFER = 256 << 10;
+
 /** A fixed entry time, so rebuilding the same input gives identical archives. */
 const ENTRY_DATE = new Date(2000, 0, 1);
 
@@ -35,7 +43,7 @@ class EntrySource extends PassThrough {
 
   /** `onDrain` runs whenever zlib has taken in everything handed to it so far. */
   constructor(private readonly onDrain: () => void) {
-    super({ highWaterMark: 1 << 20 });
+    super({ highWaterMark: STREAM_BUFFER });
   }
 
   override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
@@ -289,7 +297,7 @@ export class ZipBatchWriter {
     this.set.pending.track(tmpPath);
     const archive = new ZipArchive({
       zlib: { level: this.options.level, chunkSize: 1 << 20 },
-      highWaterMark: 1 << 20,
+      highWaterMark: STREAM_BUFFER,
     });
     const hash = createHash('sha256');
     const hasher = new Transform({
@@ -298,7 +306,7 @@ export class ZipBatchWriter {
         callback(null, chunk);
       },
     });
-    const file = createWriteStream(tmpPath, { highWaterMark: 1 << 20 });
+    const file = createWriteStream(tmpPath, { highWaterMark: STREAM_BUFFER });
     const batch: OpenBatch = {
       file,
       index,
