@@ -80,7 +80,14 @@ export class NdjsonEngine extends JsonEngineBase {
     let buf = this.buf.length === 0 ? (start === 0 ? text : text.slice(start)) : this.buf + text.slice(start);
     let pos = 0;
     for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', pos)) {
-      this.lineText(buf.slice(pos, nl));
+      // A flat record is read where it stands: no copy of its line, and the
+      // chunk's one search for escapes and control characters serves them all.
+      if (this.scanner && nl - pos <= this.options.maxRecordChars && this.scanner.readLine(buf, pos, nl)) {
+        this.fields.push(this.scanner.fields);
+        this.lines.push(this.line++);
+      } else {
+        this.lineText(buf.slice(pos, nl));
+      }
       pos = nl + 1;
     }
     buf = pos === 0 ? buf : buf.slice(pos);

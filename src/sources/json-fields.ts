@@ -139,6 +139,16 @@ export class FieldScanner {
   }
 
   /**
+   * Reads the record as `scan` does from the line [from, lineEnd) of a
+   * longer text (an NDJSON chunk), in place: true when the record fills the
+   * line but for blanks, with the record in `fields`.
+   */
+  readLine(text: string, from: number, lineEnd: number): boolean {
+    const end = this.read(text, from);
+    return end !== -1 && end <= lineEnd && skipBlanks(text, end) >= lineEnd;
+  }
+
+  /**
    * Reads the record as `scan` does, starting at `from` in text that may go
    * on after it (a JSON array's chunk): the index past its closing brace,
    * with the record in `fields`; -1 when `scan` would give undefined.
