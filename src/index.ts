@@ -12,6 +12,7 @@ export { CODES } from './validate/problems.js';
 export type { Problem, ProblemCode } from './validate/problems.js';
 export { SageSyncError, UsageError, DataError } from './errors.js';
 export { ZipBatchWriter } from './sinks/zip-batches.js';
+export { ZipBatchLanes } from './sinks/zip-lanes.js';
 export type { EncodedLines } from './sinks/zip-layout.js';
 export { ZipBatchThread, encodeLines } from './sinks/zip-thread.js';
 export type { BatchSink, BatchInfo, BatchEntryInfo, EntryLayout } from './sinks/types.js';
