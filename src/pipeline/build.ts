@@ -48,7 +48,7 @@ export interface BuildOptions {
   /** zip (default): Upload Sync File archives; batch-json: BatchSyncModel documents. */
   format?: OutputFormat;
   level?: number;
-  /** ZIP batches written at once once the output has filled one (default 2). */
+  /** ZIP batches written side by side once the first has filled (default 2). */
   parallelBatches?: number;
   delimiter?: string;
   encoding?: 'utf-8' | 'latin1';

@@ -113,7 +113,7 @@ export interface ZipBatchOptions extends BatchLimits {
   outDir: string;
   /** Deflate level, 0-9. */
   level: number;
-  /** Batches written at once once the output fills more than one (ZipBatchLanes; default 2). */
+  /** Batches written side by side once the first has filled (ZipBatchLanes; default 2). */
   lanes?: number;
 }
 
