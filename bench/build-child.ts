@@ -2,10 +2,13 @@
 // Prints one JSON line: seconds, peak RSS, counts and batch records.
 import { runBuild } from '../src/pipeline/build.js';
 
-const [input, outDir, flag] = process.argv.slice(2);
-const checksOff = flag === '--no-checks' ? ({ duplicates: 'off', orphans: 'off' } as const) : {};
+// build-child.js INPUT OUT [--no-checks] [--max-batch-bytes N]
+const [input, outDir, ...flags] = process.argv.slice(2);
+const checksOff = flags.includes('--no-checks') ? ({ duplicates: 'off', orphans: 'off' } as const) : {};
+const bytesFlag = flags.indexOf('--max-batch-bytes');
+const maxBatchBytes = bytesFlag >= 0 ? Number(flags[bytesFlag + 1]) : 50_000_000;
 const started = performance.now();
-const result = await runBuild({ inputs: [input], outDir, maxBatchBytes: 50_000_000, ...checksOff });
+const result = await runBuild({ inputs: [input], outDir, maxBatchBytes, ...checksOff });
 const seconds = (performance.now() - started) / 1000;
 console.log(
   JSON.stringify({

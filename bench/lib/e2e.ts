@@ -82,10 +82,11 @@ export async function deflateSeconds(path: string): Promise<number> {
  * batch. `checks: false` turns the cross-record checks off, whose key index
  * grows with the input (about 16 bytes a key).
  */
-export async function timedBuild(dir: string, rows: number, checks = true): Promise<{ seconds: number; peakRssBytes: number }> {
+export async function timedBuild(dir: string, rows: number, checks = true, maxBatchBytes?: number): Promise<{ seconds: number; peakRssBytes: number }> {
   const out = join(tmpdir(), `sagesync-bench-${process.pid}-${Date.now()}`);
+  const flags = [...(checks ? [] : ['--no-checks']), ...(maxBatchBytes ? ['--max-batch-bytes', String(maxBatchBytes)] : [])];
   try {
-    const { stdout } = await run(process.execPath, [CHILD, dir, out, ...(checks ? [] : ['--no-checks'])], { maxBuffer: 1 << 20 });
+    const { stdout } = await run(process.execPath, [CHILD, dir, out, ...flags], { maxBuffer: 1 << 20 });
     const result = JSON.parse(stdout);
     if (result.counts.read !== rows || result.counts.written !== rows || result.batchRecords !== rows) {
       throw new Error(`build wrote ${result.counts.written} of ${rows} rows (${result.counts.rejected} rejected)`);
@@ -96,11 +97,12 @@ export async function timedBuild(dir: string, rows: number, checks = true): Prom
   }
 }
 
-export async function measure(format: TextFormat, rows: number, checks = true): Promise<Measurement> {
+/** `maxBatchBytes` defaults to the build's 50 MB. */
+export async function measure(format: TextFormat, rows: number, checks = true, maxBatchBytes?: number): Promise<Measurement> {
   const dir = await benchInput(format, rows);
   const file = join(dir, `invoiceline.${format}`);
   const inputBytes = (await stat(file)).size;
-  const build = await timedBuild(dir, rows, checks);
+  const build = await timedBuild(dir, rows, checks, maxBatchBytes);
   const deflate = await deflateSeconds(file);
   const mb = inputBytes / 1e6;
   return {
