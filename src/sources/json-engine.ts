@@ -24,9 +24,10 @@ abstract class JsonEngineBase extends RecordCollector {
     this.scanner = options.fields ? new FieldScanner() : undefined;
   }
 
-  protected accept(text: string, line: number): void {
+  /** `scanned`: the field scanner has already tried this text and given up. */
+  protected accept(text: string, line: number, scanned = false): void {
     // The field scanner leaves any U+0000 to the checks below.
-    const fields = this.scanner?.scan(text);
+    const fields = scanned ? undefined : this.scanner?.scan(text);
     if (fields) {
       this.fields.push(fields);
       this.lines.push(line);
@@ -79,14 +80,16 @@ export class NdjsonEngine extends JsonEngineBase {
     }
     let buf = this.buf.length === 0 ? (start === 0 ? text : text.slice(start)) : this.buf + text.slice(start);
     let pos = 0;
+    const scanner = this.scanner;
     for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', pos)) {
       // A flat record is read where it stands: no copy of its line, and the
       // chunk's one search for escapes and control characters serves them all.
-      if (this.scanner && nl - pos <= this.options.maxRecordChars && this.scanner.readLine(buf, pos, nl)) {
-        this.fields.push(this.scanner.fields);
+      const scanned = scanner !== undefined && nl - pos <= this.options.maxRecordChars;
+      if (scanned && scanner.readLine(buf, pos, nl)) {
+        this.fields.push(scanner.fields);
         this.lines.push(this.line++);
       } else {
-        this.lineText(buf.slice(pos, nl));
+        this.lineText(buf.slice(pos, nl), scanned);
       }
       pos = nl + 1;
     }
@@ -104,7 +107,7 @@ export class NdjsonEngine extends JsonEngineBase {
     this.buf = '';
   }
 
-  private lineText(text: string): void {
+  private lineText(text: string, scanned = false): void {
     const line = this.line++;
     if (text.length > this.options.maxRecordChars) {
       this.tooLarge(line, text);
@@ -112,7 +115,7 @@ export class NdjsonEngine extends JsonEngineBase {
     }
     // Blank (or whitespace-only) lines carry no record.
     if (text.trim().length === 0) return;
-    this.accept(text, line);
+    this.accept(text, line, scanned);
   }
 }
 
