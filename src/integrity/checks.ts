@@ -439,20 +439,6 @@ export class IntegrityChecks {
     return `${this.filePaths[fileIndex]}:${line}`;
   }
 
-  /** ORPHAN reasons of references whose target the row's tableKey names, by field and target. */
-  private readonly tableKeyReasons = new Map<string, string>();
-
-  private tableKeyReason(ref: ColumnReference, targetName: string): string {
-    const id = `${ref.field.name}.${targetName}`;
-    let reason = this.tableKeyReasons.get(id);
-    if (reason === undefined) {
-      reason = orphanReason(ref.field, targetName, ref.targetField);
-      // Target names come from the records; only the valid ones are few.
-      if (this.tableKeyReasons.size < 1000) this.tableKeyReasons.set(id, reason);
-    }
-    return reason;
-  }
-
   /**
    * One ORPHAN problem per foreign key that names no record of its target,
    * or undefined. `hashes` holds the values' hashes of the references with
@@ -487,7 +473,7 @@ export class IntegrityChecks {
         if (ref.target) ref.lastFound = value;
         continue;
       }
-      (problems ??= []).push(problem('ORPHAN', ref.field.name, ref.orphanReason ?? this.tableKeyReason(ref, targetName), value));
+      (problems ??= []).push(problem('ORPHAN', ref.field.name, ref.orphanReason ?? orphanReason(ref.field, targetName, ref.targetField), value));
     }
     return problems;
   }
