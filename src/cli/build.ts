@@ -54,8 +54,8 @@ options:
   --format zip|batch-json   zip: batch-0001.zip, ... (default); batch-json:
                             batch-0001.json, ... BatchSyncModel documents
   --level 0-9               deflate level (default: 6)
-  --parallel-batches N      once the output has filled a ZIP batch, write N
-                            at once, on N cores (default: 2; 1 fills each
+  --parallel-batches N      once the output will not fit one ZIP batch, write
+                            N at once, on N cores (default: 2; 1 fills each
                             batch before the next)
   --delimiter C             CSV field delimiter (default: ",", or a "sep=" line)
   --encoding utf-8|latin1   text encoding of the inputs (default: utf-8)

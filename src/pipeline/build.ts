@@ -48,7 +48,7 @@ export interface BuildOptions {
   /** zip (default): Upload Sync File archives; batch-json: BatchSyncModel documents. */
   format?: OutputFormat;
   level?: number;
-  /** ZIP batches written side by side once the first has filled (default 2). */
+  /** ZIP batches written side by side once the output will not fit one (default 2). */
   parallelBatches?: number;
   delimiter?: string;
   encoding?: 'utf-8' | 'latin1';
@@ -199,6 +199,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const inputs: InputSummary[] = [];
   const bytesTotal = plan.inputs.reduce((sum, i) => sum + i.bytes, 0);
   let bytesRead = 0;
+  /** Bytes of the current model's inputs, and of them read so far: the sink may plan batches by the share. */
+  let modelBytes = 0;
+  let modelBytesRead = 0;
   let inputsDone = 0;
   // BatchSyncModel arrays hold the same objects as JSONL entries.
   const entryFormat = options.format === 'batch-json' ? 'jsonl' : (options.entryFormat ?? 'csv');
@@ -276,6 +279,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       columns,
       (n) => {
         bytesRead += n;
+        modelBytesRead += n;
       },
       warnings,
     );
@@ -286,6 +290,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       const checked = integrity.check(fileIndex, result);
       const stopAt = cutAtAllowance(result, allowance());
       const lines = result.rows.map((row) => formatter.line(row));
+      if (modelBytes > 0) sink.readShare?.(Math.min(1, modelBytesRead / modelBytes));
       const tooLarge = await sink.write(lines);
       integrity.built(tooLarge);
       for (const index of tooLarge) {
@@ -337,6 +342,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       await integrity.beginModel(model);
       sink.beginModel(model, formatter);
       const keys = new KeyGuard(model, columns, options.normalizeKeys ?? false);
+      modelBytes = plan.inputs.reduce((sum, input) => sum + (input.model === model ? input.bytes : 0), 0);
+      modelBytesRead = 0;
       for (const input of plan.inputs) {
         if (input.model === model) await processFile(input, columns, formatter, keys);
       }

@@ -38,6 +38,12 @@ export interface BatchSink {
    * lines that cannot fit even an empty batch; the caller rejects them.
    */
   write(lines: readonly string[]): Promise<number[]>;
+  /**
+   * Tells the sink what share (0-1, by bytes) of the current model's input
+   * has been read so far, when that is known; a sink may plan its batches
+   * by it (ZipBatchLanes' forecast).
+   */
+  readShare?(share: number): void;
   endModel(): Promise<void>;
   /** Closes the last batch and renames every batch to its final name. */
   finish(): Promise<BatchInfo[]>;

@@ -113,7 +113,7 @@ export interface ZipBatchOptions extends BatchLimits {
   outDir: string;
   /** Deflate level, 0-9. */
   level: number;
-  /** Batches written side by side once the first has filled (ZipBatchLanes; default 2). */
+  /** Batches written side by side once the output will not fit one (ZipBatchLanes; default 2). */
   lanes?: number;
 }
 
@@ -171,6 +171,17 @@ export class ZipBatchWriter {
   /** The number of the batch being written, if one is open. */
   get openBatchNumber(): number | undefined {
     return this.batch?.index;
+  }
+
+  /**
+   * Compressed bytes per byte zlib has taken in, over the open entry, once
+   * that is at least `sample` bytes; undefined before. zlib hands its output
+   * on after every chunk it takes in, so the two counts keep close.
+   */
+  deflateRatio(sample: number): number | undefined {
+    const compressor = this.batch?.entry?.source.compressor;
+    if (!compressor || compressor.bytesWritten < sample) return undefined;
+    return compressor.compressedSize / compressor.bytesWritten;
   }
 
   beginModel(model: Model, layout: EntryLayout): void {

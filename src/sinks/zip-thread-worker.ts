@@ -39,7 +39,7 @@ async function dispatch(request: SinkRequest): Promise<unknown> {
     case 'begin':
       return writer.beginModel(getModel(request.model), request.layout);
     case 'write':
-      return writer.write(request.records);
+      return writer.write(request.records, request.shareRead);
     case 'end':
       return writer.endModel();
     case 'finish':

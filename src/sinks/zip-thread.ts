@@ -23,7 +23,7 @@ import type { BatchInfo, BatchSink, EntryLayout } from './types.js';
 
 export type SinkRequest =
   | { op: 'begin'; model: string; layout: EntryLayout }
-  | { op: 'write'; records: EncodedLines }
+  | { op: 'write'; records: EncodedLines; shareRead?: number }
   | { op: 'end' }
   | { op: 'finish' }
   | { op: 'abort' };
@@ -75,6 +75,8 @@ export class ZipBatchThread implements BatchSink {
   /** Lines gathered for the next message, and their length in characters. */
   private gathered: string[] = [];
   private gatheredChars = 0;
+  /** The share of the model's input read, as last told (readShare). */
+  private shareRead: number | undefined;
 
   constructor(private readonly options: ZipBatchOptions) {
     // The writer's own objects are few and short-lived; V8's default young
@@ -109,8 +111,13 @@ export class ZipBatchThread implements BatchSink {
   beginModel(model: Model, layout: EntryLayout): void {
     this.entryName = `${model.entry}.${layout.extension}`;
     this.headerBytes = Buffer.byteLength(layout.header);
+    this.shareRead = undefined;
     // A failure here also fails every later request, so it is seen at the next wait.
     this.send({ op: 'begin', model: model.name, layout: { extension: layout.extension, header: layout.header } }).catch(() => undefined);
+  }
+
+  readShare(share: number): void {
+    this.shareRead = share;
   }
 
   async write(lines: readonly string[]): Promise<number[]> {
@@ -136,7 +143,7 @@ export class ZipBatchThread implements BatchSink {
     const records = encodeLines(this.gathered, (bytes) => this.buffer(bytes));
     this.gathered = [];
     this.gatheredChars = 0;
-    const written = this.send({ op: 'write', records }, [records.text.buffer as ArrayBuffer]);
+    const written = this.send({ op: 'write', records, shareRead: this.shareRead }, [records.text.buffer as ArrayBuffer]);
     written.catch(() => undefined);
     this.writes.push(written);
     if (this.writes.length >= IN_FLIGHT) await this.writes.shift();

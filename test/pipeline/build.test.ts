@@ -103,4 +103,33 @@ describe('runBuild on the bundled samples', () => {
     const names = await readdir(out);
     assert.deepEqual(names.filter((n) => n.endsWith('.partial')), []);
   });
+
+  it('spreads a model over two batches from early on when its input forecasts more than one', async (t) => {
+    const dir = await tempDir(t);
+    const input = join(dir, 'invoiceline.csv');
+    // Text deflate shrinks little, so some 9 MB of lines fill about 1.6 batches of 3 MiB.
+    let seed = 1;
+    const noise = () => {
+      let text = '';
+      while (text.length < 100) text += (seed = (seed * 1103515245 + 12345) & 0x7fffffff).toString(36);
+      return text.slice(0, 100);
+    };
+    const count = 64_000;
+    const lines = ['erpKey,invoiceErpKey,lineNumber,description'];
+    for (let i = 0; i < count; i++) lines.push(`L-${i},INV-${i >> 2},${(i & 3) + 1},${noise()}`);
+    await writeFile(input, lines.join('\n') + '\n');
+    const out = join(dir, 'out');
+    const maxBatchBytes = 3 << 20;
+    const result = await runBuild({ inputs: [input], outDir: out, maxBatchBytes, orphans: 'off' });
+    // Filled one after the other, they would be a full batch and then two sharing the rest.
+    assert.equal(result.batches.length, 2, result.batches.map((b) => `${b.file} ${b.bytes}`).join(', '));
+    const batchOf = new Map<string, number>();
+    for (const [index, batch] of result.batches.entries()) {
+      assert.ok(batch.bytes <= maxBatchBytes);
+      for (const row of await parseCsv((await readZip(join(out, batch.file))).get('invoiceline.csv')!)) batchOf.set(row.erpKey, index);
+    }
+    assert.equal(batchOf.size, count);
+    const firstHalf = new Set(Array.from({ length: count / 2 }, (_, i) => batchOf.get(`L-${i}`)));
+    assert.equal(firstHalf.size, 2, 'the first half of the lines went to both batches');
+  });
 });

@@ -61,14 +61,30 @@ async function writeModels(dir: string, maxBytes: number, models: [Model, number
   return { batches: await lanes.finish(), written };
 }
 
-/** `count` invoice lines, L-0 on, in messages of 40, with a model begun for them. */
-async function writeLines(lanes: ZipBatchLanes, count: number): Promise<void> {
+/**
+ * `count` invoice lines, L-0 on, in messages of 40, with a model begun for
+ * them; with `shareRead`, each message says it as the share of the lines
+ * written by then.
+ */
+async function writeLines(lanes: ZipBatchLanes, count: number, shareRead?: (written: number) => number): Promise<void> {
   const format = csvFormatter([line.byName.get('erpKey')!, line.byName.get('description')!]);
   lanes.beginModel(line, format);
   for (let start = 0; start < count; start += 40) {
     const lines = Array.from({ length: 40 }, (_, i) => format.line([`L-${start + i}`, noisy(start + i, 120)]));
-    await lanes.write(encodeLines(lines, (bytes) => new ArrayBuffer(bytes)));
+    await lanes.write(encodeLines(lines, (bytes) => new ArrayBuffer(bytes)), shareRead?.(start + 40));
   }
+}
+
+/** Writes `count` invoice lines through two lanes and reads back the batch of each. */
+async function spreadLines(dir: string, maxBytes: number, count: number, shareRead?: (written: number) => number) {
+  const lanes = new ZipBatchLanes({ outDir: dir, maxBytes, maxRecords: 0, level: 6 });
+  await writeLines(lanes, count, shareRead);
+  await lanes.endModel();
+  const batches = await lanes.finish();
+  for (const batch of batches) assert.ok(batch.bytes <= maxBytes, `${batch.file} is ${batch.bytes} bytes`);
+  const where = await batchOfKey(dir, batches.map((b) => b.file));
+  assert.equal(where.size, count, 'every line written once');
+  return { batches, where };
 }
 
 /** The batch number of every record, by key, read back from the archives. */
@@ -133,6 +149,32 @@ describe('ZipBatchLanes', () => {
     ]);
     assert.equal(batches.length, 1);
     assert.equal(batches[0].records, 5500);
+  });
+
+  it('spreads the output over two batches from early on when the share read forecasts more than one batch', async (t) => {
+    // 40,000 lines of noise deflate to about 1.6 times the limit; the limit is
+    // large against the streams' buffers, so deflate's ratio shows early.
+    const maxBytes = 2 << 20;
+    const count = 40_000;
+    const unplanned = await spreadLines(await tempDir(t), maxBytes, count);
+    assert.equal(unplanned.batches.length, 3, 'without a forecast: one full batch, then the rest over two');
+    const planned = await spreadLines(await tempDir(t), maxBytes, count, (written) => written / count);
+    assert.equal(planned.batches.length, 2);
+    const firstHalf = new Set(Array.from({ length: count / 2 }, (_, i) => planned.where.get(`L-${i}`)));
+    assert.equal(firstHalf.size, 2, 'the first half of the lines went to both batches');
+  });
+
+  it('keeps output that a forecast says fits one batch in one', async (t) => {
+    const { batches } = await spreadLines(await tempDir(t), 1_000_000, 2400, (written) => written / 2400);
+    assert.equal(batches.length, 1);
+  });
+
+  it('costs no more than a part-filled batch when a forecast is too high', async (t) => {
+    // As a delta whose window keeps only its first records would tell it: little of the input read, much written.
+    const { batches } = await spreadLines(await tempDir(t), 4 << 20, 20_000, () => 0.02);
+    assert.equal(batches.length, 2);
+    const { batches: unplanned } = await spreadLines(await tempDir(t), 4 << 20, 20_000);
+    assert.equal(unplanned.length, 1);
   });
 
   it('writes one batch at a time with one lane', async (t) => {
