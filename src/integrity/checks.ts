@@ -456,6 +456,10 @@ export class IntegrityChecks {
       const ref = references[r];
       const value = row[ref.column];
       if (value === null || value === ref.lastFound) continue;
+      if (value === ref.lastMissing) {
+        (problems ??= []).push(ref.lastOrphan!);
+        continue;
+      }
       const targetName = ref.target?.name ?? (ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null);
       if (targetName === null) continue;
       const set = ref.target ? sets[r] : this.parents.get(`${targetName}.${ref.targetField}`);
@@ -473,7 +477,12 @@ export class IntegrityChecks {
         if (ref.target) ref.lastFound = value;
         continue;
       }
-      (problems ??= []).push(problem('ORPHAN', ref.field.name, ref.orphanReason ?? orphanReason(ref.field, targetName, ref.targetField), value));
+      const orphan = problem('ORPHAN', ref.field.name, ref.orphanReason ?? orphanReason(ref.field, targetName, ref.targetField), value);
+      if (ref.target) {
+        ref.lastMissing = value;
+        ref.lastOrphan = orphan;
+      }
+      (problems ??= []).push(orphan);
     }
     return problems;
   }

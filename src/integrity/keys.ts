@@ -2,6 +2,7 @@
 // compiled once per model and column set.
 import { getModel, referencesOf, type Field, type Model } from '../schema/index.js';
 import type { Cell } from '../validate/compile.js';
+import type { Problem } from '../validate/problems.js';
 
 /** Separates identity parts: the ASCII unit separator, which ERP keys do not use in practice. */
 const PART = '\u001f';
@@ -61,6 +62,15 @@ export interface ColumnReference {
    * repeat needs no hashing.
    */
   lastFound: string | undefined;
+  /**
+   * The last value missing from a fixed target, and its ORPHAN problem. A
+   * target's values are all known by the time a model is checked (earlier
+   * models were read, the model itself and later ones pre-scanned), so a
+   * repeat is missing again, and its problem, which names no row, serves
+   * again.
+   */
+  lastMissing: string | undefined;
+  lastOrphan: Problem | undefined;
   /** The ORPHAN reason, made once, when the target is fixed. */
   orphanReason: string | undefined;
 }
@@ -85,6 +95,8 @@ export function columnReferences(model: Model, columns: readonly Field[]): Colum
       targetField: ref.targetField,
       tableKeyColumn,
       lastFound: undefined,
+      lastMissing: undefined,
+      lastOrphan: undefined,
       orphanReason: ref.target === undefined ? undefined : orphanReason(ref.field, ref.target, ref.targetField),
     }))
     .filter((ref) => ref.column >= 0);

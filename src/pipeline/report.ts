@@ -51,23 +51,30 @@ export class ReportWriter {
 
   /** Adds one row for a record; further problems of the same record are summarised in its reason. */
   add(row: ReportRow): void {
-    const [first, ...more] = row.problems;
-    let reason = first.reason;
-    if (more.length > 0) {
-      reason += ` (and ${more.length} more: ${more.map((p) => `${p.field || 'record'} ${p.code}`).join(', ')})`;
+    const { problems } = row;
+    let problemCells: string;
+    if (problems.length === 1) {
+      // Records sharing one problem (an orphan of the same parent) share its cells.
+      if (problems[0] !== this.lastProblem) {
+        this.lastProblem = problems[0];
+        this.lastProblemCells = this.problemCells(problems[0], this.repeated(problems[0].reason, 1000));
+      }
+      problemCells = this.lastProblemCells;
+    } else {
+      const more = problems.slice(1).map((p) => `${p.field || 'record'} ${p.code}`);
+      problemCells = this.problemCells(problems[0], safeCell(`${problems[0].reason} (and ${more.length} more: ${more.join(', ')})`, 1000));
     }
-    this.pending +=
-      [
-        this.repeated(row.file, 1000),
-        String(row.line),
-        row.model,
-        safeCell(row.key),
-        this.repeated(first.field),
-        first.code,
-        more.length === 0 ? this.repeated(reason, 1000) : safeCell(reason, 1000),
-        safeCell(first.value),
-      ].join(',') + '\n';
+    this.pending += `${this.repeated(row.file, 1000)},${row.line},${row.model},${safeCell(row.key)},${problemCells}\n`;
     this.rows++;
+  }
+
+  /** The last single problem added, and its cells. */
+  private lastProblem: Problem | undefined;
+  private lastProblemCells = '';
+
+  /** The field, code, reason and value cells of a row whose first problem is `first`. */
+  private problemCells(first: Problem, reasonCell: string): string {
+    return `${this.repeated(first.field)},${first.code},${reasonCell},${safeCell(first.value)}`;
   }
 
   private repeated(text: string, max?: number): string {

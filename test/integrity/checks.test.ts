@@ -182,6 +182,22 @@ for (const state of [false, true]) {
         assert.equal(unchecked.result.counts.written, unchecked.result.counts.read);
       });
 
+      it('reports every child of a missing parent, each on its own line, when such children come together', async (t) => {
+        const lines = ['erpKey,invoiceErpKey,lineNumber,description', 'L-1,INV-404,1,a', 'L-2,INV-404,2,b', 'L-3,INV-1,1,c', 'L-4,INV-404,3,d', 'L-5,INV-405,1,e', 'L-6,INV-405,2,f'];
+        const { rows, rejects } = await build(t, { ...files, 'invoicelines.csv': lines }, { isFullSync: true });
+        assert.deepEqual(
+          rejects.filter((r) => r.model === 'InvoiceLine').map((r) => [r.line, r.erpKey, r.code, r.value]),
+          [
+            ['2', 'L-1', 'ORPHAN', 'INV-404'],
+            ['3', 'L-2', 'ORPHAN', 'INV-404'],
+            ['5', 'L-4', 'ORPHAN', 'INV-404'],
+            ['6', 'L-5', 'ORPHAN', 'INV-405'],
+            ['7', 'L-6', 'ORPHAN', 'INV-405'],
+          ],
+        );
+        assert.deepEqual(keysOf(rows.get('invoiceline.csv')), ['L-3']);
+      });
+
       it('gives the same result whatever the order of files on the command line', async (t) => {
         const forward = await build(t, files, { isFullSync: true });
         const dir = await tempDir(t);
