@@ -31,7 +31,7 @@ import { BatchSet, ZipBatchWriter, type ZipBatchOptions } from './zip-batches.js
 import type { EncodedLines } from './zip-layout.js';
 
 const DEFAULT_LANES = 2;
-/** A forecast is made once the model has written at least this share of its input... */
+/** A forecast is made once at least this share of the model's input has been read... */
 const FORECAST_MIN_SHARE = 0.01;
 /** ...and deflate has taken in this much of it (or a quarter of the batch limit, if less), to know how well it shrinks. */
 const FORECAST_SAMPLE_BYTES = 4 << 20;
@@ -50,7 +50,7 @@ export class ZipBatchLanes {
   private selfReferring = false;
   /** Bytes of records of the current model written so far. */
   private modelBytes = 0;
-
+  /** The batch limit (--max-batch-bytes). */
   private readonly maxBytes: number;
 
   /** `consumed` is as for ZipBatchWriter. */
