@@ -210,19 +210,19 @@ export class ZipBatchThread implements BatchSink {
 
 /**
  * The lines as UTF-8 in a buffer of their own from `buffer` (so it can be
- * transferred), and the offset past each.
+ * transferred), and the offset past each. Each line is measured, then
+ * written straight into the buffer: joining them first cost a copy of
+ * every message (400k bench lines: 115-120 → 69-70 ms).
  */
 export function encodeLines(lines: readonly string[], buffer: (bytes: number) => ArrayBuffer): EncodedLines {
-  const joined = lines.join('');
-  const length = Buffer.byteLength(joined);
+  let length = 0;
+  for (const line of lines) length += Buffer.byteLength(line);
   const text = new Uint8Array(buffer(length), 0, length);
-  Buffer.from(text.buffer, 0, length).write(joined);
+  const out = Buffer.from(text.buffer, 0, length);
   const ends = new Uint32Array(lines.length);
-  // Equal lengths mean every character took one byte; otherwise lines are measured one by one.
-  const ascii = length === joined.length;
   let end = 0;
   for (let k = 0; k < lines.length; k++) {
-    end += ascii ? lines[k].length : Buffer.byteLength(lines[k]);
+    end += out.write(lines[k], end);
     ends[k] = end;
   }
   return { text, ends };
