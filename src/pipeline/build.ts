@@ -199,9 +199,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const inputs: InputSummary[] = [];
   const bytesTotal = plan.inputs.reduce((sum, i) => sum + i.bytes, 0);
   let bytesRead = 0;
-  /** Bytes of the current model's inputs, and of them read so far: the sink may plan batches by the share. */
+  /** Bytes of the current model's inputs, and bytesRead when it began: the sink may plan batches by the share read. */
   let modelBytes = 0;
-  let modelBytesRead = 0;
+  let modelReadFrom = 0;
   let inputsDone = 0;
   // BatchSyncModel arrays hold the same objects as JSONL entries.
   const entryFormat = options.format === 'batch-json' ? 'jsonl' : (options.entryFormat ?? 'csv');
@@ -279,7 +279,6 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       columns,
       (n) => {
         bytesRead += n;
-        modelBytesRead += n;
       },
       warnings,
     );
@@ -290,7 +289,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       const checked = integrity.check(fileIndex, result);
       const stopAt = cutAtAllowance(result, allowance());
       const lines = result.rows.map((row) => formatter.line(row));
-      if (modelBytes > 0) sink.readShare?.(Math.min(1, modelBytesRead / modelBytes));
+      if (modelBytes > 0) sink.readShare?.(Math.min(1, (bytesRead - modelReadFrom) / modelBytes));
       const tooLarge = await sink.write(lines);
       integrity.built(tooLarge);
       for (const index of tooLarge) {
@@ -343,7 +342,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       sink.beginModel(model, formatter);
       const keys = new KeyGuard(model, columns, options.normalizeKeys ?? false);
       modelBytes = plan.inputs.reduce((sum, input) => sum + (input.model === model ? input.bytes : 0), 0);
-      modelBytesRead = 0;
+      modelReadFrom = bytesRead;
       for (const input of plan.inputs) {
         if (input.model === model) await processFile(input, columns, formatter, keys);
       }

@@ -16,8 +16,7 @@
 // batches is deflated on two cores nearly throughout. A forecast can be
 // wrong when an input's later part writes much less than its first (a delta
 // whose window keeps only the early records): then output that would have
-// fitted one batch comes as two part-filled ones. Nothing else changes;
-// every record is still in exactly one batch.
+// fitted one batch comes as two part-filled ones.
 //
 // Order: a child must never land in a batch numbered below one holding
 // its parent's model, and batches are numbered in the order they open. So
@@ -83,7 +82,7 @@ export class ZipBatchLanes {
 
   /** Whether the model's forecast compressed output clearly exceeds one batch. */
   private outgrowsBatch(lane: ZipBatchWriter, shareRead: number | undefined): boolean {
-    if (shareRead === undefined || shareRead < FORECAST_MIN_SHARE || shareRead >= 1) return false;
+    if (shareRead === undefined || shareRead < FORECAST_MIN_SHARE) return false;
     const ratio = lane.deflateRatio(Math.min(FORECAST_SAMPLE_BYTES, this.maxBytes / 4));
     return ratio !== undefined && (this.modelBytes / shareRead) * ratio > SPREAD_OVER * this.maxBytes;
   }
