@@ -1,11 +1,13 @@
 // Benchmark: the cost of cross-record checks at full scale.
 //
-//   node dist/bench/integrity.js [invoices] [linesPerInvoice] [rounds] [--wide]   (default 2000000 5 1)
+//   node dist/bench/integrity.js [invoices] [linesPerInvoice] [rounds] [--wide | --guid-keys]   (default 2000000 5 1)
 //
 // Generates companies, invoices and invoice lines as CSV in a temporary
 // folder (narrow rows of a few columns, where the checks weigh most; with
 // --wide, `sagesync generate` exports of Company, Contact, Invoice and
-// InvoiceLine with every column), then builds them in child processes: checks off, checks on
+// InvoiceLine with every column). Narrow keys are numbered ("INV-42"), which
+// the indexes hold by number; with --guid-keys they are GUIDs, held by hash.
+// It then builds them in child processes: checks off, checks on
 // (--full: duplicates and orphans rejected), and checks on with a change
 // state. For each it reports wall time, records per second and the child's
 // peak RSS (VmHWM from /proc, read as the child exits). It also measures the
@@ -23,7 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGenerate } from '../src/generate/write.js';
 import { hash64, hashOut } from '../src/integrity/hash.js';
-import { KeyIndex } from '../src/integrity/key-index.js';
+import { TextKeyIndex } from '../src/integrity/text-keys.js';
 import { getModel } from '../src/schema/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -31,6 +33,7 @@ const BIN = join(ROOT, 'bin', 'sagesync.js');
 const COMPANIES = 1000;
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const wide = process.argv.includes('--wide');
+const guidKeys = process.argv.includes('--guid-keys');
 const invoices = Number(positional[0] ?? 2_000_000);
 const linesPerInvoice = Number(positional[1] ?? 5);
 const lines = invoices * linesPerInvoice;
@@ -77,23 +80,37 @@ async function generateWide(dir: string): Promise<{ inputs: string[]; records: n
   return { inputs, records: files.reduce((sum, f) => sum + f.records, 0) + 2 };
 }
 
+/** A GUID made from a name, the same on every run; about 5 in 8 end in a digit. */
+function guid(name: string): string {
+  hash64(name);
+  const a = hashOut.hi.toString(16).padStart(8, '0');
+  const b = hashOut.lo.toString(16).padStart(8, '0');
+  hash64(name, 1);
+  const c = hashOut.hi.toString(16).padStart(8, '0');
+  const d = hashOut.lo.toString(16).padStart(8, '0');
+  return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+}
+
+/** The key of record `i` of a kind ("C", "INV", "L"). */
+const keyOf = guidKeys ? (kind: string, i: number) => guid(`${kind}-${i}`) : (kind: string, i: number) => `${kind}-${i}`;
+
 async function generate(dir: string): Promise<string[]> {
   const companies = join(dir, 'companies.csv');
-  await writeCsv(companies, 'erpKey,companyName,companyType,isActive,modified', COMPANIES, (i) => `C-${i},Company ${i},Customer,true,2024-03-01T00:00:00Z`);
+  await writeCsv(companies, 'erpKey,companyName,companyType,isActive,modified', COMPANIES, (i) => `${keyOf('C', i)},Company ${i},Customer,true,2024-03-01T00:00:00Z`);
   const invoiceFile = join(dir, 'invoices.csv');
   await writeCsv(
     invoiceFile,
     'erpKey,companyErpKey,customerErpKey,currencyRate,invoiceTypeCode,invoiceDate,totalAmount,modified',
     invoices,
-    (i) => `INV-${i},C-0,C-${i % COMPANIES},1,AR Invoice,2024-03-01,${(i % 10_000) + 0.5},2024-03-01T00:00:00Z`,
+    (i) => `${keyOf('INV', i)},${keyOf('C', 0)},${keyOf('C', i % COMPANIES)},1,AR Invoice,2024-03-01,${(i % 10_000) + 0.5},2024-03-01T00:00:00Z`,
   );
   // One planted duplicate line key and one orphan line, the last two rows.
   const lineFile = join(dir, 'invoicelines.csv');
   await writeCsv(lineFile, 'erpKey,invoiceErpKey,lineNumber,description,quantity,unitPrice,totalAmount', lines + 2, (i) => {
-    if (i === lines) return `L-0,INV-0,1,duplicate,1,1,1`;
+    if (i === lines) return `${keyOf('L', 0)},${keyOf('INV', 0)},1,duplicate,1,1,1`;
     if (i === lines + 1) return `L-orphan,INV-missing,1,orphan,1,1,1`;
     const invoice = Math.floor(i / linesPerInvoice);
-    return `L-${i},INV-${invoice},${(i % linesPerInvoice) + 1},Product ${i % 977},2,${(i % 500) + 0.25},${(i % 500) * 2 + 0.5}`;
+    return `${keyOf('L', i)},${keyOf('INV', invoice)},${(i % linesPerInvoice) + 1},Product ${i % 977},2,${(i % 500) + 0.25},${(i % 500) * 2 + 0.5}`;
   });
   return [companies, invoiceFile, lineFile];
 }
@@ -126,13 +143,18 @@ async function build(name: string, inputs: string[], outDir: string, flags: stri
   return { name, seconds, peakRssMiB: Number(peak[1]) / 1024, summary: JSON.parse(stdout) };
 }
 
-function bytesPerKey(valueWords: number, keys: number): { bytesPerKey: number; mib: number } {
-  const index = new KeyIndex(valueWords);
-  for (let i = 0; i < keys; i++) {
-    hash64(`L-${i}`);
-    index.insert(hashOut.hi, hashOut.lo);
-  }
-  return { bytesPerKey: index.bytes / index.size, mib: index.bytes / MIB };
+/** The size of an index grown (not sized up front) to `keys` keys of both shapes. */
+function bytesPerKey(valueWords: 0 | 1, keys: number): string {
+  return [
+    ['numbered', (i: number) => `L-${i}`],
+    ['GUID', (i: number) => guid(`L-${i}`)],
+  ]
+    .map(([shape, key]) => {
+      const index = new TextKeyIndex(valueWords);
+      for (let i = 0; i < keys; i++) index.insert((key as (i: number) => string)(i));
+      return `${shape} ${(index.bytes / index.size).toFixed(1)} (${(index.bytes / MIB).toFixed(0)} MiB)`;
+    })
+    .join(', ');
 }
 
 async function main(): Promise<void> {
@@ -145,13 +167,8 @@ async function main(): Promise<void> {
     console.log(`generated ${records.toLocaleString('en-US')} records (${(bytes / MIB).toFixed(0)} MiB of CSV) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     t = performance.now();
-    const withPositions = bytesPerKey(1, lines);
-    const setOnly = bytesPerKey(0, invoices);
-    console.log(
-      `key index: ${withPositions.bytesPerKey.toFixed(1)} bytes/key with a position at ${lines.toLocaleString('en-US')} keys (${withPositions.mib.toFixed(0)} MiB), ` +
-        `${setOnly.bytesPerKey.toFixed(1)} bytes/key as a set at ${invoices.toLocaleString('en-US')} keys ` +
-        `(${((performance.now() - t) / 1000).toFixed(1)} s for both)`,
-    );
+    console.log(`key index, bytes/key with a position at ${lines.toLocaleString('en-US')} keys: ${bytesPerKey(1, lines)}`);
+    console.log(`key index, bytes/key as a set at ${invoices.toLocaleString('en-US')} keys: ${bytesPerKey(0, invoices)} (${((performance.now() - t) / 1000).toFixed(1)} s for all)`);
 
     const report = (run: Run) =>
       console.log(

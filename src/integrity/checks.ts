@@ -8,7 +8,8 @@
 //      model in this run; an orphan is rejected or written with a warning;
 //   4. change detection: a record whose canonical row matches the state is
 //      dropped and counted as unchanged.
-// Every index is a KeyIndex of 64-bit hashes; see key-index.ts for sizes.
+// Indexes are keyed by key text: numbered keys by their number, others by a
+// 64-bit hash (text-keys.ts; see numbered-keys.ts and key-index.ts for sizes).
 // With a change state, the state's table is the duplicate index (under the
 // default policy) and the set of identities read, so a key of the run costs
 // one slot in all (delta/state.ts).
@@ -18,9 +19,9 @@ import { windowFilter } from '../delta/window.js';
 import { DataError } from '../errors.js';
 import type { Cell, ValidatedBatch } from '../validate/compile.js';
 import { problem, type Problem } from '../validate/problems.js';
-import { hash64, hashEnd, hashOut, hashPiece, hashStart } from './hash.js';
-import { KeyIndex } from './key-index.js';
+import { hashEnd, hashOut, hashPiece, hashStart } from './hash.js';
 import { columnReferences, identityReader, orphanReason, type ColumnReference, type IdentityReader } from './keys.js';
+import { BatchHashes, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
 
 export type DuplicatePolicy = 'reject' | 'last-wins' | 'off';
 export type OrphanPolicy = 'reject' | 'warn' | 'off';
@@ -89,11 +90,23 @@ export class LinePositions {
   }
 }
 
-/** What a reference check needs of its target's values. */
-interface KeySet {
-  find(hi: number, lo: number): boolean;
-  /** See KeyIndex.touch. */
-  touch(hi: number, lo: number): number;
+/** The identities read so far of a model with a change state: the state's table holds them. */
+class StateIdentities implements KeySet {
+  private readonly batch = new BatchHashes();
+
+  constructor(
+    private readonly state: ChangeState,
+    private readonly seed: number,
+  ) {}
+
+  prefetch(count: number, textOf: TextOf): void {
+    this.batch.fill(count, textOf, this.state.table, this.seed);
+  }
+
+  find(text: string, row = -1): boolean {
+    this.batch.recall(text, row, this.seed);
+    return this.state.isSeen(hashOut.hi, hashOut.lo);
+  }
 }
 
 interface ModelChecks {
@@ -103,7 +116,7 @@ interface ModelChecks {
    * Identity -> line position of the first (reject) or last (last-wins)
    * occurrence; none under reject with a change state, whose table serves.
    */
-  seen: KeyIndex | undefined;
+  seen: TextKeyIndex | undefined;
   /** Positions of the records as this pass reads them. */
   positions: LinePositions;
   /** Positions the index holds: the pre-pass's under last-wins, which has seen every file. */
@@ -112,7 +125,7 @@ interface ModelChecks {
   /** The value set of each reference's target field when the target is fixed (resolved once, not per row). */
   referenceSets: (KeySet | undefined)[];
   /** Target fields of this model that other models' references need, besides the identity. */
-  registers: { column: number; set: KeyIndex }[];
+  registers: { column: number; set: TextKeyIndex }[];
   inWindow: ((row: readonly Cell[]) => boolean) | undefined;
   content: ((row: readonly Cell[]) => void) | undefined;
 }
@@ -151,12 +164,12 @@ export class IntegrityChecks {
         if (target.order >= model.order) await this.prescanTarget(target, ref.targetField);
       }
     }
-    let seen: KeyIndex | undefined;
+    let seen: TextKeyIndex | undefined;
     const positions = new LinePositions();
     let indexed = positions;
     const state = this.options.state;
     if (identity && (this.options.duplicates === 'last-wins' || (this.options.duplicates === 'reject' && !state))) {
-      seen = new KeyIndex(1, this.expectedRecords(model));
+      seen = new TextKeyIndex(1, this.expectedRecords(model));
       if (this.options.duplicates === 'last-wins') {
         indexed = new LinePositions();
         await this.indexLastOccurrences(model, identity, seen, indexed);
@@ -166,15 +179,10 @@ export class IntegrityChecks {
     for (const name of this.referencedFields(model)) {
       if (this.parents.has(`${model.name}.${name}`)) continue;
       if (name === 'erpKey' && identity?.label === 'erpKey' && (state || seen)) {
-        const seed = seedOf(model);
-        const read: KeySet | undefined = state && {
-          find: (hi, lo) => state.isSeen((hi ^ seed) >>> 0, lo),
-          touch: (hi, lo) => state.table.touch((hi ^ seed) >>> 0, lo),
-        };
-        this.parents.set(`${model.name}.${name}`, read ?? seen!);
+        this.parents.set(`${model.name}.${name}`, state ? new StateIdentities(state, seedOf(model)) : seen!);
         continue;
       }
-      const set = new KeyIndex(0, this.expectedRecords(model));
+      const set = new TextKeyIndex(0, this.expectedRecords(model));
       this.parents.set(`${model.name}.${name}`, set);
       registers.push({ column: columns.findIndex((f) => f.name === name), set });
     }
@@ -217,7 +225,7 @@ export class IntegrityChecks {
   private async prescanTarget(target: Model, field: string): Promise<void> {
     const name = `${target.name}.${field}`;
     if (this.parents.has(name)) return;
-    const set = new KeyIndex(0, this.expectedRecords(target));
+    const set = new TextKeyIndex(0, this.expectedRecords(target));
     this.parents.set(name, set);
     if (!this.plannedModels.includes(target)) return;
     const column = this.columnsOf(target).findIndex((f) => f.name === field);
@@ -225,22 +233,19 @@ export class IntegrityChecks {
     for await (const { batch } of this.rescan(target)) {
       for (const row of batch.rows) {
         const value = row[column];
-        if (value === null) continue;
-        hash64(value);
-        set.insert(hashOut.hi, hashOut.lo);
+        if (value !== null) set.insert(value);
       }
     }
   }
 
   /** last-wins: a key-only pre-pass noting where each identity occurs last. */
-  private async indexLastOccurrences(model: Model, identity: IdentityReader, seen: KeyIndex, positions: LinePositions): Promise<void> {
+  private async indexLastOccurrences(model: Model, identity: IdentityReader, seen: TextKeyIndex, positions: LinePositions): Promise<void> {
     for await (const { fileIndex, batch } of this.rescan(model)) {
       for (let r = 0; r < batch.rows.length; r++) {
         const key = identity.text(batch.rows[r]);
         if (key === undefined) continue;
-        hash64(key);
         seen.value[0] = positions.of(fileIndex, batch.lines[r]);
-        seen.insert(hashOut.hi, hashOut.lo);
+        seen.insert(key);
       }
     }
   }
@@ -260,32 +265,42 @@ export class IntegrityChecks {
     const seed = seedOf(checks.model);
     const fingerprints = this.pendingFingerprints;
     fingerprints.length = 0;
-    const hashed = identity !== undefined && (seen !== undefined || state !== undefined);
-    if (hashed) this.hashIdentities(rows, identity, seen ?? state!.table, seen ? 0 : seed);
-    const { keys, identityHashes } = this;
-    const referenceHashes = references.length > 0 ? this.hashReferences(rows, references, checks.referenceSets) : [];
+    const indexed = identity !== undefined && (seen !== undefined || state !== undefined);
+    const keys = this.keys;
+    if (indexed) {
+      keys.length = rows.length;
+      for (let r = 0; r < rows.length; r++) keys[r] = identity.text(rows[r]);
+      const keyOf = (r: number): string | undefined => keys[r];
+      seen?.prefetch(rows.length, keyOf);
+      // The seed keeps equal keys of different models apart in the one state table.
+      if (state) this.stateKeys.fill(rows.length, keyOf, state.table, seed);
+    }
+    for (let k = 0; k < references.length; k++) {
+      const set = checks.referenceSets[k];
+      const { column, target } = references[k];
+      if (set && target) set.prefetch(rows.length, (r) => rows[r][column]);
+    }
     let keep = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r];
       const line = lines[r];
-      const key = hashed ? keys[r] : identity?.text(row);
+      const key = indexed ? keys[r] : identity?.text(row);
       let prior: Prior = 'new';
       let stateHi = 0;
       let idLo = 0;
       let oldHi = 0;
       let oldLo = 0;
-      if (key !== undefined && hashed) {
-        const idHi = identityHashes[2 * r];
-        idLo = identityHashes[2 * r + 1];
+      if (key !== undefined && indexed) {
         const position = checks.positions.of(fileIndex, line);
-        const duplicate = seen && this.duplicateOf(seen, idHi, idLo, checks.indexed, position, identity!.label, key);
+        const duplicate = seen && this.duplicateOf(seen, key, r, checks.indexed, position, identity!.label);
         if (duplicate) {
           rejects.push({ line, key, problems: [duplicate] });
           continue;
         }
         if (state) {
-          // The seed keeps equal keys of different models apart in the one state table.
-          stateHi = (idHi ^ seed) >>> 0;
+          this.stateKeys.recall(key, r, seed);
+          stateHi = hashOut.hi;
+          idLo = hashOut.lo;
           prior = state.lookup(stateHi, idLo);
           if (prior === 'seen' && this.options.duplicates === 'reject') {
             rejects.push({ line, key, problems: [this.alreadyRead(identity!.label, key, checks.positions, state.value[0])] });
@@ -300,16 +315,14 @@ export class IntegrityChecks {
       }
       for (const { column, set } of registers) {
         const value = row[column];
-        if (value === null) continue;
-        hash64(value);
-        set.insert(hashOut.hi, hashOut.lo);
+        if (value !== null) set.insert(value);
       }
       if (inWindow && !inWindow(row)) {
         if (prior === 'known') state!.keep(stateHi, idLo, oldHi, oldLo);
         outcome.outOfWindow++;
         continue;
       }
-      const orphans = references.length > 0 ? this.orphansOf(references, checks.referenceSets, row, referenceHashes, r) : undefined;
+      const orphans = references.length > 0 ? this.orphansOf(references, checks.referenceSets, row, r) : undefined;
       if (orphans) {
         if (this.options.orphans === 'reject') {
           if (prior === 'known') state!.keep(stateHi, idLo, oldHi, oldLo);
@@ -337,64 +350,10 @@ export class IntegrityChecks {
     return outcome;
   }
 
-  /** Identity texts of the batch being checked, and their hashes (hi, lo). */
+  /** Identity texts of the batch being checked. */
   private readonly keys: (string | undefined)[] = [];
-  private identityHashes: Uint32Array = new Uint32Array(0);
-
-  private hashIdentities(rows: readonly (readonly Cell[])[], identity: IdentityReader, index: KeyIndex, seed: number): void {
-    this.keys.length = rows.length;
-    this.identityHashes = this.hashAndTouch(rows, (row) => identity.text(row), this.identityHashes, index, seed, this.keys);
-  }
-
-  /** Per reference with a fixed target, the hashes (hi, lo) of the batch's values. */
-  private readonly referenceHashes: Uint32Array[] = [];
-
-  private hashReferences(rows: readonly (readonly Cell[])[], references: readonly ColumnReference[], sets: readonly (KeySet | undefined)[]): Uint32Array[] {
-    for (let k = 0; k < references.length; k++) {
-      const set = sets[k];
-      const { column, target } = references[k];
-      if (set && target) this.referenceHashes[k] = this.hashAndTouch(rows, (row) => row[column], this.referenceHashes[k] ?? new Uint32Array(0), set, 0);
-    }
-    return this.referenceHashes;
-  }
-
-  /**
-   * Hashes each row's text (`textOf`; none for a row without one) into
-   * `hashes` (hi, lo at 2 * row, grown when too short, and returned), then
-   * touches each key's slot in `set` in a loop that does nothing else. The
-   * lookups of a large index miss the caches nearly every time; issued back
-   * to back, the misses overlap instead of waiting one by one between rows,
-   * and the checks then find the slots in cache. `texts`, when given,
-   * receives the texts.
-   */
-  private hashAndTouch(
-    rows: readonly (readonly Cell[])[],
-    textOf: (row: readonly Cell[]) => string | null | undefined,
-    hashes: Uint32Array,
-    set: KeySet,
-    seed: number,
-    texts?: (string | undefined)[],
-  ): Uint32Array {
-    if (hashes.length < 2 * rows.length) hashes = new Uint32Array(4 * rows.length);
-    let previous: string | undefined;
-    for (let r = 0; r < rows.length; r++) {
-      const text = textOf(rows[r]) ?? undefined;
-      if (texts) texts[r] = text;
-      if (text === undefined) continue;
-      // Children of one parent come together: hashOut still holds the parent's hash.
-      if (text !== previous) hash64(text);
-      previous = text;
-      hashes[2 * r] = hashOut.hi;
-      hashes[2 * r + 1] = hashOut.lo;
-    }
-    let touched = 0;
-    for (let r = 0; r < rows.length; r++) touched |= set.touch((hashes[2 * r] ^ seed) >>> 0, hashes[2 * r + 1]);
-    this.touched |= touched;
-    return hashes;
-  }
-
-  /** Keeps the touching loop's loads from being optimized away. */
-  touched = 0;
+  /** Their hashes in the change state's table. */
+  private readonly stateKeys = new BatchHashes();
 
   /**
    * Keeps the new fingerprints of the last checked batch for the next
@@ -419,13 +378,14 @@ export class IntegrityChecks {
     pending.length = 0;
   }
 
-  private duplicateOf(seen: KeyIndex, hi: number, lo: number, indexed: LinePositions, position: number, label: string, key: string): Problem | undefined {
+  /** The DUPLICATE_KEY problem of the identity `key` (row `row` of the batch), read at `position`, or undefined. */
+  private duplicateOf(seen: TextKeyIndex, key: string, row: number, indexed: LinePositions, position: number, label: string): Problem | undefined {
     if (this.options.duplicates === 'last-wins') {
-      if (!seen.find(hi, lo) || seen.value[0] === position) return undefined;
+      if (!seen.find(key, row) || seen.value[0] === position) return undefined;
       return problem('DUPLICATE_KEY', label, `${label} "${key}" occurs again later, at ${this.where(indexed, seen.value[0])}, which is kept (--duplicates last-wins)`, key);
     }
     seen.value[0] = position;
-    if (seen.insertIfAbsent(hi, lo)) return undefined;
+    if (seen.insertIfAbsent(key, row)) return undefined;
     return this.alreadyRead(label, key, indexed, seen.value[0]);
   }
 
@@ -441,14 +401,13 @@ export class IntegrityChecks {
 
   /**
    * One ORPHAN problem per foreign key that names no record of its target,
-   * or undefined. `hashes` holds the values' hashes of the references with
-   * a fixed target (hashReferences); the row is `index` of the batch.
+   * or undefined; the row is `index` of the batch, whose reference values
+   * were prefetched.
    */
   private orphansOf(
     references: readonly ColumnReference[],
     sets: readonly (KeySet | undefined)[],
     row: readonly Cell[],
-    hashes: readonly Uint32Array[],
     index: number,
   ): Problem[] | undefined {
     let problems: Problem[] | undefined;
@@ -463,17 +422,7 @@ export class IntegrityChecks {
       const targetName = ref.target?.name ?? (ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null);
       if (targetName === null) continue;
       const set = ref.target ? sets[r] : this.parents.get(`${targetName}.${ref.targetField}`);
-      let hi: number;
-      let lo: number;
-      if (ref.target && set) {
-        hi = hashes[r][2 * index];
-        lo = hashes[r][2 * index + 1];
-      } else {
-        hash64(value);
-        hi = hashOut.hi;
-        lo = hashOut.lo;
-      }
-      if (set?.find(hi, lo)) {
+      if (set?.find(value, index)) {
         if (ref.target) ref.lastFound = value;
         continue;
       }

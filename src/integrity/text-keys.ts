@@ -1,0 +1,168 @@
+// Indexes keyed by key text, as the checks use them: numbered keys go to
+// NumberedKeys, every other key to a KeyIndex of its 64-bit hash. A batch's
+// keys can be prefetched first: the hashed ones are hashed once and their
+// slots touched in a loop of their own (see BatchHashes), so that the
+// lookups that follow find them in cache.
+
+import { hash64, hashOut } from './hash.js';
+import { KeyIndex } from './key-index.js';
+import { NumberedKeys } from './numbered-keys.js';
+
+/** The text of row `r` of a batch, or nothing for a row without one. */
+export type TextOf = (r: number) => string | null | undefined;
+
+/** What a reference check needs of its target's values. */
+export interface KeySet {
+  /** Prepares the lookups of a batch's texts (row by row, in any order). */
+  prefetch(count: number, textOf: TextOf): void;
+  /** True when `text` is in the set; `row`, when given, is its row in the batch last prefetched. */
+  find(text: string, row?: number): boolean;
+}
+
+/**
+ * The 64-bit hashes of the texts of a batch, worked out once, with each
+ * one's slot in an index touched in a loop that does nothing else. The
+ * lookups of a large index miss the caches nearly every time; issued back to
+ * back, the misses overlap instead of waiting one by one between rows, and
+ * the lookups then find the slots in cache.
+ */
+export class BatchHashes {
+  private texts: (string | undefined)[] = [];
+  private hashes = new Uint32Array(0);
+  /** Keeps the touching loop's loads from being optimized away. */
+  touched = 0;
+
+  /**
+   * Hashes the text of each row that `skip` does not pass over, touching
+   * its slot in `index`; `seed` is xored into the high half first, as the
+   * index stores it.
+   */
+  fill(count: number, textOf: TextOf, index: KeyIndex, seed = 0, skip?: (text: string) => boolean): void {
+    if (this.hashes.length < 2 * count) this.hashes = new Uint32Array(4 * count);
+    const { texts, hashes } = this;
+    texts.length = count;
+    let previous: string | undefined;
+    for (let r = 0; r < count; r++) {
+      const text = textOf(r) ?? undefined;
+      if (text === undefined || (skip !== undefined && skip(text))) {
+        texts[r] = undefined;
+        continue;
+      }
+      texts[r] = text;
+      // Children of one parent come together: hashOut still holds the parent's hash.
+      if (text !== previous) hash64(text);
+      previous = text;
+      hashes[2 * r] = (hashOut.hi ^ seed) >>> 0;
+      hashes[2 * r + 1] = hashOut.lo;
+    }
+    let touched = 0;
+    for (let r = 0; r < count; r++) if (texts[r] !== undefined) touched |= index.touch(hashes[2 * r], hashes[2 * r + 1]);
+    this.touched |= touched;
+  }
+
+  /**
+   * Puts the (seeded) hash of `text` in hashOut: from the last fill when it
+   * hashed `text` as row `row`, else hashed now with `seed`.
+   */
+  recall(text: string, row: number, seed = 0): void {
+    if (row >= 0 && this.texts[row] === text) {
+      hashOut.hi = this.hashes[2 * row];
+      hashOut.lo = this.hashes[2 * row + 1];
+      return;
+    }
+    hash64(text);
+    hashOut.hi = (hashOut.hi ^ seed) >>> 0;
+  }
+}
+
+/**
+ * A set of key texts (valueWords 0), or a map of key text to a 32-bit word
+ * (valueWords 1), with `value` working as in KeyIndex.
+ */
+export class TextKeyIndex implements KeySet {
+  readonly value = new Uint32Array(1);
+  private readonly numbered: NumberedKeys;
+  /** Made at the first key that is not numbered. */
+  private hashed: KeyIndex | undefined;
+  private readonly batch = new BatchHashes();
+  private readonly holds: (text: string) => boolean;
+
+  /** `expectedKeys` sizes the hash index, should it be needed. */
+  constructor(
+    private readonly valueWords: 0 | 1,
+    private readonly expectedKeys = 0,
+  ) {
+    this.numbered = new NumberedKeys(valueWords === 1);
+    this.holds = (text) => this.numbered.holds(text);
+  }
+
+  get size(): number {
+    return this.numbered.size + (this.hashed?.size ?? 0);
+  }
+
+  /** Keys held by their number (none once sparse numbers moved them to the hash index). */
+  get numberedSize(): number {
+    return this.numbered.size;
+  }
+
+  /** Bytes held by the numbered pages and the hash index. */
+  get bytes(): number {
+    return this.numbered.bytes + (this.hashed?.bytes ?? 0);
+  }
+
+  /** Hashes and touches the batch's texts that are not numbered (numbered ones need no prefetch). */
+  prefetch(count: number, textOf: TextOf): void {
+    if (this.hashed) this.batch.fill(count, textOf, this.hashed, 0, this.holds);
+  }
+
+  find(text: string, row = -1): boolean {
+    const numbered = this.numbered.find(text);
+    if (numbered !== undefined) {
+      this.value[0] = this.numbered.value[0];
+      return numbered;
+    }
+    if (!this.hashed) return false;
+    this.batch.recall(text, row);
+    const found = this.hashed.find(hashOut.hi, hashOut.lo);
+    this.value[0] = this.hashed.value[0];
+    return found;
+  }
+
+  /** Adds the key with `value`, or overwrites a present key's value; true when the key was new. */
+  insert(text: string, row = -1): boolean {
+    return this.put(text, row, true);
+  }
+
+  /** Adds the key with `value` when absent (true); when present, loads its value and returns false. */
+  insertIfAbsent(text: string, row = -1): boolean {
+    return this.put(text, row, false);
+  }
+
+  private put(text: string, row: number, overwrite: boolean): boolean {
+    const numbered = this.numbered;
+    numbered.value[0] = this.value[0];
+    const added = overwrite ? numbered.insert(text) : numbered.insertIfAbsent(text);
+    if (added !== undefined) {
+      this.value[0] = numbered.value[0];
+      return added;
+    }
+    const hashed = (this.hashed ??= new KeyIndex(this.valueWords, this.expectedKeys));
+    if (numbered.refused && numbered.size > 0) this.moveNumberedKeys(hashed);
+    this.batch.recall(text, row);
+    hashed.value[0] = this.value[0];
+    const inserted = overwrite ? hashed.insert(hashOut.hi, hashOut.lo) : hashed.insertIfAbsent(hashOut.hi, hashOut.lo);
+    this.value[0] = hashed.value[0];
+    return inserted;
+  }
+
+  /** Once the numbers turn out sparse, every key goes by hash: the numbered ones move over, once. */
+  private moveNumberedKeys(hashed: KeyIndex): void {
+    const value = this.value[0];
+    for (const [text, word] of this.numbered.drain()) {
+      hash64(text);
+      hashed.value[0] = word;
+      hashed.insert(hashOut.hi, hashOut.lo);
+    }
+    hashed.value[0] = value;
+  }
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TextKeyIndex } from '../../src/integrity/text-keys.js';
+
+/** A deterministic stream of keys: numbered runs, zero-padded ones, and keys that do not end in digits. */
+function keyOf(i: number, random: () => number): string {
+  const pick = random();
+  if (pick < 0.4) return `L-${Math.floor(random() * 20_000)}`;
+  if (pick < 0.5) return `INV-${String(Math.floor(random() * 5000)).padStart(6, '0')}`;
+  if (pick < 0.8) return `${Math.floor(random() * 0xffffffff).toString(16)}-${Math.floor(random() * 1e9).toString(36)}g`;
+  return `Company ${String.fromCharCode(65 + (i % 26))}${Math.floor(random() * 3000)}x`;
+}
+
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('TextKeyIndex', () => {
+  for (const sparse of [false, true]) {
+    it(`agrees with a Map over mixed keys${sparse ? ', when sparse numbers move the numbered keys to the hash index' : ''}`, () => {
+      const index = new TextKeyIndex(1);
+      const model = new Map<string, number>();
+      const random = seeded(sparse ? 7 : 3);
+      for (let i = 0; i < 60_000; i++) {
+        // Past 30,000, sparse numbers (like GUIDs that end in digits) exhaust the numbered pages' budget.
+        const text = sparse && i > 30_000 && i % 2 === 0 ? `S-${Math.floor(random() * 1e12)}` : keyOf(i, random);
+        const op = random();
+        if (op < 0.4) {
+          index.value[0] = i + 1;
+          assert.equal(index.insertIfAbsent(text), !model.has(text), text);
+          if (!model.has(text)) model.set(text, i + 1);
+          assert.equal(index.value[0], model.get(text), text);
+        } else if (op < 0.7) {
+          index.value[0] = i + 1;
+          assert.equal(index.insert(text), !model.has(text), text);
+          model.set(text, i + 1);
+        } else {
+          assert.equal(index.find(text), model.has(text), text);
+          if (model.has(text)) assert.equal(index.value[0], model.get(text), text);
+        }
+      }
+      assert.equal(index.size, model.size);
+      for (const [text, value] of model) {
+        assert.equal(index.find(text), true, text);
+        assert.equal(index.value[0], value, text);
+      }
+      if (sparse) {
+        assert.equal(index.numberedSize, 0, 'the numbered keys moved to the hash index');
+        assert.ok(index.bytes / index.size < 24, `${index.bytes / index.size} bytes a key`);
+      } else {
+        assert.ok(index.numberedSize > 10_000, `${index.numberedSize} keys held by number`);
+      }
+    });
+  }
+
+  it('finds a batch’s prefetched keys by row, and a text that is not the row’s all the same', () => {
+    const index = new TextKeyIndex(0);
+    for (const text of ['ACME', 'Globex', 'L-1', 'a1b2-c3']) index.insert(text);
+    const batch = ['Globex', 'L-1', 'Initech', 'a1b2-c3', undefined];
+    index.prefetch(batch.length, (r) => batch[r]);
+    assert.deepEqual(
+      batch.map((text, r) => (text === undefined ? undefined : index.find(text, r))),
+      [true, true, false, true, undefined],
+    );
+    // Row 0 was prefetched as 'Globex': another text given for it is hashed afresh.
+    assert.equal(index.find('ACME', 0), true);
+    assert.equal(index.find('Umbrella', 0), false);
+  });
+});
