@@ -107,15 +107,17 @@ export class NumberedKeys {
     if (this.refused) return false;
     const end = text.length;
     let start = end;
+    let number = 0;
+    let scale = 1;
     while (start > 0) {
-      const c = text.charCodeAt(start - 1);
-      if (c < 48 || c > 57) break;
+      const d = text.charCodeAt(start - 1) - 48;
+      if (d < 0 || d > 9) break;
+      number += d * scale;
+      scale *= 10;
       start--;
     }
     const digits = end - start;
     if (digits === 0 || digits > MAX_DIGITS) return false;
-    let number = 0;
-    for (let i = start; i < end; i++) number = number * 10 + (text.charCodeAt(i) - 48);
     let keyClass = this.lastClass;
     if (keyClass === undefined || keyClass.digits !== digits || keyClass.prefix.length !== start || !text.startsWith(keyClass.prefix)) {
       const prefix = text.slice(0, start);
