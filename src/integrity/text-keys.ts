@@ -87,7 +87,7 @@ export class TextKeyIndex implements KeySet {
   private readonly batch = new BatchHashes();
   private readonly holds: (text: string) => boolean;
 
-  /** `expectedKeys` sizes the hash index, should it be needed. */
+  /** `expectedKeys` sizes the hash index when the keys go by hash. */
   constructor(
     private readonly valueWords: 0 | 1,
     private readonly expectedKeys = 0,
@@ -146,7 +146,10 @@ export class TextKeyIndex implements KeySet {
       this.value[0] = numbered.value[0];
       return added;
     }
-    const hashed = (this.hashed ??= new KeyIndex(this.valueWords, this.expectedKeys));
+    // Sized for every expected key only when the keys go by hash from the
+    // first (or the numbers turned out sparse): a stray key among numbered
+    // ones must not bring a table sized for all of them.
+    const hashed = (this.hashed ??= new KeyIndex(this.valueWords, numbered.size === 0 || numbered.refused ? this.expectedKeys : 0));
     if (numbered.refused && numbered.size > 0) this.moveNumberedKeys(hashed);
     this.batch.recall(text, row);
     hashed.value[0] = this.value[0];

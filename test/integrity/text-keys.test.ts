@@ -57,6 +57,16 @@ describe('TextKeyIndex', () => {
     });
   }
 
+  it('sizes its hash index for the expected keys only when they go by hash from the first', () => {
+    const numbered = new TextKeyIndex(1, 1_000_000);
+    for (let i = 0; i < 10_000; i++) numbered.insert(`L-${i}`);
+    numbered.insert('L-orphan');
+    assert.ok(numbered.bytes < 1 << 20, `${numbered.bytes} bytes for one stray key among numbered ones`);
+    const hashed = new TextKeyIndex(1, 1_000_000);
+    hashed.insert('L-orphan');
+    assert.ok(hashed.bytes >= 12_000_000, `${hashed.bytes} bytes, sized up front`);
+  });
+
   it('finds a batch’s prefetched keys by row, and a text that is not the row’s all the same', () => {
     const index = new TextKeyIndex(0);
     for (const text of ['ACME', 'Globex', 'L-1', 'a1b2-c3']) index.insert(text);
