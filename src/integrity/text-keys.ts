@@ -84,6 +84,8 @@ export class TextKeyIndex implements KeySet {
   private readonly numbered: NumberedKeys;
   /** Made at the first key that is not numbered. */
   private hashed: KeyIndex | undefined;
+  /** Whether `hashed` was sized for every expected key. */
+  private hashedSized = false;
   private readonly batch = new BatchHashes();
   private readonly holds: (text: string) => boolean;
 
@@ -146,11 +148,7 @@ export class TextKeyIndex implements KeySet {
       this.value[0] = numbered.value[0];
       return added;
     }
-    // Sized for every expected key only when the keys go by hash from the
-    // first (or the numbers turned out sparse): a stray key among numbered
-    // ones must not bring a table sized for all of them.
-    const hashed = (this.hashed ??= new KeyIndex(this.valueWords, numbered.size === 0 || numbered.refused ? this.expectedKeys : 0));
-    if (numbered.refused && numbered.size > 0) this.moveNumberedKeys(hashed);
+    const hashed = this.hashIndex();
     this.batch.recall(text, row);
     hashed.value[0] = this.value[0];
     const inserted = overwrite ? hashed.insert(hashOut.hi, hashOut.lo) : hashed.insertIfAbsent(hashOut.hi, hashOut.lo);
@@ -158,14 +156,32 @@ export class TextKeyIndex implements KeySet {
     return inserted;
   }
 
-  /** Once the numbers turn out sparse, every key goes by hash: the numbered ones move over, once. */
-  private moveNumberedKeys(hashed: KeyIndex): void {
-    const value = this.value[0];
-    for (const [text, word] of this.numbered.drain()) {
-      hash64(text);
-      hashed.value[0] = word;
-      hashed.insert(hashOut.hi, hashOut.lo);
+  /**
+   * The hash index, made when a key first needs it. It is sized for every
+   * expected key when the keys go by hash from the first, or once sparse
+   * numbers send every key there: then it is made anew if it was not, and
+   * the numbered keys move over, once. A stray key among numbered ones gets
+   * an index that starts small and grows.
+   */
+  private hashIndex(): KeyIndex {
+    const numbered = this.numbered;
+    const allByHash = numbered.size === 0 || numbered.refused;
+    if (this.hashed === undefined || (allByHash && !this.hashedSized)) {
+      const index = new KeyIndex(this.valueWords, allByHash ? this.expectedKeys : 0);
+      for (const entry of this.hashed?.entries() ?? []) {
+        index.value[0] = entry[2] ?? 0;
+        index.insert(entry[0], entry[1]);
+      }
+      this.hashed = index;
+      this.hashedSized = allByHash;
     }
-    hashed.value[0] = value;
+    if (numbered.refused && numbered.size > 0) {
+      for (const [text, word] of numbered.drain()) {
+        hash64(text);
+        this.hashed.value[0] = word;
+        this.hashed.insert(hashOut.hi, hashOut.lo);
+      }
+    }
+    return this.hashed;
   }
 }

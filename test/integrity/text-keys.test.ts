@@ -65,6 +65,17 @@ describe('TextKeyIndex', () => {
     const hashed = new TextKeyIndex(1, 1_000_000);
     hashed.insert('L-orphan');
     assert.ok(hashed.bytes >= 12_000_000, `${hashed.bytes} bytes, sized up front`);
+    // GUIDs: the first ends in a digit and is numbered, the second is not; the sparse numbers then send every key by hash.
+    const guids = new TextKeyIndex(1, 1_000_000);
+    const random = seeded(11);
+    const guid = () => Array.from({ length: 4 }, () => Math.floor(random() * 0xffffffff).toString(16).padStart(8, '0')).join('-');
+    guids.insert('3f2504e0-4f89-11d3-9a0c-0305e82c3301');
+    guids.insert('3f2504e0-4f89-11d3-9a0c-0305e82c330f');
+    for (let i = 0; i < 5000; i++) guids.insert(guid());
+    assert.equal(guids.numberedSize, 0);
+    assert.ok(guids.bytes >= 12_000_000, `${guids.bytes} bytes, sized up front once the numbers turned out sparse`);
+    assert.equal(guids.find('3f2504e0-4f89-11d3-9a0c-0305e82c3301'), true);
+    assert.equal(guids.find('3f2504e0-4f89-11d3-9a0c-0305e82c330f'), true);
   });
 
   it('finds a batch’s prefetched keys by row, and a text that is not the row’s all the same', () => {
