@@ -114,7 +114,7 @@ export class TextKeyIndex implements KeySet {
 
   /** Hashes and touches the batch's texts that are not numbered (numbered ones need no prefetch). */
   prefetch(count: number, textOf: TextOf): void {
-    if (this.hashed) this.batch.fill(count, textOf, this.hashed, 0, this.holds);
+    if (this.hashed) this.batch.fill(count, textOf, this.hashed, 0, this.numbered.refused ? undefined : this.holds);
   }
 
   find(text: string, row = -1): boolean {
