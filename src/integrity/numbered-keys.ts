@@ -3,9 +3,15 @@
 // come in runs, so neighbouring keys share a page of 4,096 numbers: a run of
 // keys read in order stays in the same few cache lines, where hashed keys
 // land on a random slot of a large table each time (a cache miss, about 200
-// ns here). A page holds a presence bit per number and, for an index with a
-// value, a 32-bit word per number: 0.125 or 4.125 bytes per key when the
-// numbers are dense.
+// ns here). A page holds a presence bit per number: 0.125 bytes per key when
+// the numbers are dense.
+//
+// An index with a value (a line position) also keeps a value per number.
+// Values mostly follow the numbers too (the lines of a file read in order),
+// so a page first keeps each value as a byte: its distance from the page's
+// base plus the number's place in the page, 1.125 bytes a key in all. The
+// first value that does not fit turns the page into a 32-bit word per
+// number, 4.125 bytes a key.
 //
 // A key splits into its class (the text before the trailing digits, and how
 // many digits there are) and its number, so "L-7", "L-07" and "X-7" are
@@ -18,6 +24,10 @@
 
 const PAGE_KEYS = 4096;
 const PRESENCE_WORDS = PAGE_KEYS / 32;
+const PRESENCE_BYTES = PAGE_KEYS / 8;
+/** What a page's values cost as bytes, and what turning them into words adds. */
+const NEAR_BYTES = PAGE_KEYS;
+const FAR_BYTES = 4 * PAGE_KEYS;
 /** 10^15 < 2^53: every number stays exact. */
 const MAX_DIGITS = 15;
 /** The pages' cost per key held, above which no new page is made. */
@@ -27,10 +37,18 @@ const FREE_BYTES = 4 << 20;
 /** What a class costs besides its pages (object, map, prefix), counted against the keys. */
 const CLASS_BYTES = 256;
 
+interface Page {
+  present: Uint32Array;
+  /** Value of number `at` when `far` is not made: base + at + near[at]. */
+  base: number;
+  near: Int8Array | undefined;
+  far: Uint32Array | undefined;
+}
+
 interface KeyClass {
   prefix: string;
   digits: number;
-  pages: Map<number, Uint32Array>;
+  pages: Map<number, Page>;
 }
 
 export class NumberedKeys {
@@ -40,19 +58,19 @@ export class NumberedKeys {
   size = 0;
   /** Bytes of the pages and classes. */
   bytes = 0;
-  private readonly pageWords: number;
+  private readonly pageBytes: number;
   private readonly classes = new Map<string, KeyClass>();
   /** Set by the first page or class that would cost too much; nothing is held from then on. */
   refused = false;
   private lastClass: KeyClass | undefined;
   private lastPageNumber = -1;
-  private lastPage: Uint32Array | undefined;
+  private lastPage: Page | undefined;
   /** Where the last `locate` found the key: its page and number within the page. */
-  private page: Uint32Array = new Uint32Array(0);
+  private page: Page | undefined;
   private at = 0;
 
   constructor(readonly withValues: boolean) {
-    this.pageWords = PRESENCE_WORDS + (withValues ? PAGE_KEYS : 0);
+    this.pageBytes = PRESENCE_BYTES + (withValues ? NEAR_BYTES : 0);
   }
 
   /**
@@ -62,8 +80,9 @@ export class NumberedKeys {
    */
   find(text: string): boolean | undefined {
     if (!this.locate(text, false)) return undefined;
-    if ((this.page[this.at >>> 5] & (1 << (this.at & 31))) === 0) return false;
-    if (this.withValues) this.value[0] = this.page[PRESENCE_WORDS + this.at];
+    const page = this.page!;
+    if ((page.present[this.at >>> 5] & (1 << (this.at & 31))) === 0) return false;
+    if (this.withValues) this.value[0] = valueAt(page, this.at);
     return true;
   }
 
@@ -88,18 +107,41 @@ export class NumberedKeys {
 
   private put(text: string, overwrite: boolean): boolean | undefined {
     if (!this.locate(text, true)) return undefined;
-    const { page, at } = this;
+    const page = this.page!;
+    const at = this.at;
     const word = at >>> 5;
     const bit = 1 << (at & 31);
-    const present = (page[word] & bit) !== 0;
+    const present = (page.present[word] & bit) !== 0;
     if (this.withValues) {
-      if (present && !overwrite) this.value[0] = page[PRESENCE_WORDS + at];
-      else page[PRESENCE_WORDS + at] = this.value[0];
+      if (present && !overwrite) this.value[0] = valueAt(page, at);
+      else this.setValue(page, at, this.value[0]);
     }
     if (present) return false;
-    page[word] |= bit;
+    page.present[word] |= bit;
     this.size++;
     return true;
+  }
+
+  private setValue(page: Page, at: number, value: number): void {
+    if (page.far) {
+      page.far[at] = value;
+      return;
+    }
+    if (Number.isNaN(page.base)) page.base = value - at;
+    const distance = value - at - page.base;
+    if (distance >= -128 && distance <= 127) {
+      page.near![at] = distance;
+      return;
+    }
+    // Values that stray from the numbers' order: a word per number from now on.
+    const far = new Uint32Array(PAGE_KEYS);
+    for (let j = 0; j < PAGE_KEYS; j++) if ((page.present[j >>> 5] & (1 << (j & 31))) !== 0) far[j] = valueAt(page, j);
+    far[at] = value;
+    page.far = far;
+    page.near = undefined;
+    // Counted against the budget: a refusal now sends every key by hash before the next lookup.
+    this.afford(FAR_BYTES - NEAR_BYTES);
+    this.bytes += FAR_BYTES - NEAR_BYTES;
   }
 
   /** Finds the key's page (making it when `create` allows); false when the key is not held here. */
@@ -136,15 +178,15 @@ export class NumberedKeys {
     if (pageNumber !== this.lastPageNumber) {
       let page = keyClass.pages.get(pageNumber);
       if (page === undefined) {
-        if (!create || !this.afford(4 * this.pageWords)) return false;
-        page = new Uint32Array(this.pageWords);
+        if (!create || !this.afford(this.pageBytes)) return false;
+        page = { present: new Uint32Array(PRESENCE_WORDS), base: NaN, near: this.withValues ? new Int8Array(PAGE_KEYS) : undefined, far: undefined };
         keyClass.pages.set(pageNumber, page);
-        this.bytes += 4 * this.pageWords;
+        this.bytes += this.pageBytes;
       }
       this.lastPageNumber = pageNumber;
       this.lastPage = page;
     }
-    this.page = this.lastPage!;
+    this.page = this.lastPage;
     this.at = number - pageNumber * PAGE_KEYS;
     return true;
   }
@@ -161,9 +203,9 @@ export class NumberedKeys {
     for (const keyClass of this.classes.values()) {
       for (const [pageNumber, page] of keyClass.pages) {
         for (let at = 0; at < PAGE_KEYS; at++) {
-          if ((page[at >>> 5] & (1 << (at & 31))) === 0) continue;
+          if ((page.present[at >>> 5] & (1 << (at & 31))) === 0) continue;
           const digits = String(pageNumber * PAGE_KEYS + at).padStart(keyClass.digits, '0');
-          yield [keyClass.prefix + digits, this.withValues ? page[PRESENCE_WORDS + at] : 0];
+          yield [keyClass.prefix + digits, this.withValues ? valueAt(page, at) : 0];
         }
       }
     }
@@ -174,4 +216,8 @@ export class NumberedKeys {
     this.size = 0;
     this.bytes = 0;
   }
+}
+
+function valueAt(page: Page, at: number): number {
+  return page.far ? page.far[at] : (page.base + at + page.near![at]) >>> 0;
 }

@@ -146,6 +146,8 @@ export class TextKeyIndex implements KeySet {
     const added = overwrite ? numbered.insert(text) : numbered.insertIfAbsent(text);
     if (added !== undefined) {
       this.value[0] = numbered.value[0];
+      // A page whose values turned to words may have spent the budget: then every key moves to the hash index now.
+      if (numbered.refused) this.hashIndex();
       return added;
     }
     const hashed = this.hashIndex();

@@ -42,16 +42,43 @@ describe('NumberedKeys', () => {
     assert.equal(keys.value[0], 11);
   });
 
-  it('costs about 4 bytes a key with values and 0.13 without, for a run of numbers', () => {
-    for (const [withValues, most] of [
-      [true, 4.3],
-      [false, 0.3],
+  it('costs about 1.1 bytes a key with values that follow the numbers, 4.1 with values that do not, and 0.13 without', () => {
+    for (const [withValues, valueOf, most] of [
+      [true, (i: number) => 1000 + i + (i % 7), 1.2],
+      [true, (i: number) => (i * 7919) % 1_000_003, 4.3],
+      [false, () => 0, 0.2],
     ] as const) {
       const keys = new NumberedKeys(withValues);
-      for (let i = 0; i < 1_000_000; i++) keys.insert(`L-${i}`);
+      for (let i = 0; i < 1_000_000; i++) {
+        keys.value[0] = valueOf(i);
+        keys.insert(`L-${i}`);
+      }
       assert.equal(keys.size, 1_000_000);
       assert.ok(keys.bytes / keys.size < most, `${keys.bytes / keys.size} bytes a key`);
+      if (!withValues) continue;
+      for (let i = 0; i < 1_000_000; i += 997) {
+        assert.equal(keys.find(`L-${i}`), true);
+        assert.equal(keys.value[0], valueOf(i), `L-${i}`);
+      }
     }
+  });
+
+  it('keeps every value exact when a page turns from bytes to words part-way, and at the ends of the 32-bit range', () => {
+    const keys = new NumberedKeys(true);
+    const values = [5, 6, 7, 7 + 127, 3, 0xffffffff, 0, 4000, 0x80000000];
+    values.forEach((value, i) => {
+      keys.value[0] = value;
+      keys.insert(`P-${i}`);
+      values.slice(0, i + 1).forEach((expected, j) => {
+        assert.equal(keys.find(`P-${j}`), true);
+        assert.equal(keys.value[0], expected, `P-${j} after P-${i}`);
+      });
+    });
+    keys.value[0] = 42;
+    assert.equal(keys.insert('P-0'), false);
+    assert.equal(keys.find('P-0'), true);
+    assert.equal(keys.value[0], 42);
+    assert.deepEqual(new Map(keys.drain()), new Map(values.map((value, i) => [`P-${i}`, i === 0 ? 42 : value])));
   });
 
   it('refuses sparse numbers past its budget, then holds nothing, and drains every key it held', () => {

@@ -57,6 +57,29 @@ describe('TextKeyIndex', () => {
     });
   }
 
+  it('moves every key to the hash index at once when a page whose values turn to words spends the budget', () => {
+    // Pages of two keys with values that follow the numbers, up to just under the 4 MiB allowed to pages.
+    const index = new TextKeyIndex(1);
+    const model = new Map<string, number>();
+    const add = (text: string, value: number) => {
+      index.value[0] = value;
+      index.insert(text);
+      model.set(text, value);
+    };
+    for (let page = 0; index.bytes + 4608 + 300 <= 4 << 20; page++) {
+      add(`K-${page * 4096}`, page * 4096);
+      add(`K-${page * 4096 + 1}`, page * 4096 + 1);
+    }
+    assert.ok(index.numberedSize > 0);
+    // A value far from its number's place turns page 0 to words, which passes the budget.
+    add('K-2', 4_000_000_000);
+    assert.equal(index.numberedSize, 0, 'the numbered keys moved to the hash index');
+    for (const [text, value] of model) {
+      assert.equal(index.find(text), true, text);
+      assert.equal(index.value[0], value, text);
+    }
+  });
+
   it('sizes its hash index for the expected keys only when they go by hash from the first', () => {
     const numbered = new TextKeyIndex(1, 1_000_000);
     for (let i = 0; i < 10_000; i++) numbered.insert(`L-${i}`);
