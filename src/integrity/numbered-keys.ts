@@ -18,9 +18,10 @@
 // three keys. Keys with no trailing digits, or more than 15 of them, are not
 // held here: the caller keeps them in a hash index. Sparse numbers (GUIDs
 // that happen to end in digits, numbers read far out of order) would cost a
-// page for a few keys each: the first page that would take the pages past
-// MAX_BYTES_PER_KEY for the keys held is refused, and from then on nothing
-// is held here. The caller then drains the keys held into its hash index.
+// page for a few keys each: the first page (or page turned to words) that
+// would take the pages past MAX_BYTES_PER_KEY for the keys held is refused,
+// and from then on nothing is held here. The caller then drains the keys
+// held into its hash index.
 
 const PAGE_KEYS = 4096;
 const PRESENCE_WORDS = PAGE_KEYS / 32;
@@ -60,7 +61,7 @@ export class NumberedKeys {
   bytes = 0;
   private readonly pageBytes: number;
   private readonly classes = new Map<string, KeyClass>();
-  /** Set by the first page or class that would cost too much; nothing is held from then on. */
+  /** Set by the first page, class or page turned to words that would cost too much; nothing is held from then on. */
   refused = false;
   private lastClass: KeyClass | undefined;
   private lastPageNumber = -1;
