@@ -20,8 +20,12 @@
 // that happen to end in digits, numbers read far out of order) would cost a
 // page for a few keys each: the first page (or page turned to words) that
 // would take the pages past MAX_BYTES_PER_KEY for the keys held is refused,
-// and from then on nothing is held here. The caller then drains the keys
-// held into its hash index.
+// and from then on nothing is held here. So is a class past the first
+// FREE_CLASSES when the classes hold fewer than MIN_KEYS_PER_CLASS keys
+// each: such keys (GUIDs again, or "SO123-1") cost little memory but a
+// sliced prefix and a map lookup on every change of class, which a hash
+// lookup in a small table beats. The caller then drains the keys held into
+// its hash index.
 
 const PAGE_KEYS = 4096;
 const PRESENCE_WORDS = PAGE_KEYS / 32;
@@ -37,6 +41,10 @@ const MAX_BYTES_PER_KEY = 16;
 const FREE_BYTES = 4 << 20;
 /** What a class costs besides its pages (object, map, prefix), counted against the keys. */
 const CLASS_BYTES = 256;
+/** Classes made whatever their keys: an export's first rows may interleave a few hundred prefixes. */
+const FREE_CLASSES = 256;
+/** Past FREE_CLASSES, the keys a class must hold on average for a new one to be made. */
+const MIN_KEYS_PER_CLASS = 4;
 
 interface Page {
   present: Uint32Array;
@@ -61,7 +69,7 @@ export class NumberedKeys {
   bytes = 0;
   private readonly pageBytes: number;
   private readonly classes = new Map<string, KeyClass>();
-  /** Set by the first page, class or page turned to words that would cost too much; nothing is held from then on. */
+  /** Set by the first page, class or page turned to words that would cost too much, or class among too many; nothing is held from then on. */
   refused = false;
   private lastClass: KeyClass | undefined;
   private lastPageNumber = -1;
@@ -167,7 +175,7 @@ export class NumberedKeys {
       const name = `${digits}:${prefix}`;
       keyClass = this.classes.get(name);
       if (keyClass === undefined) {
-        if (!create || !this.afford(CLASS_BYTES + prefix.length)) return false;
+        if (!create || !this.affordClass(prefix.length)) return false;
         keyClass = { prefix, digits, pages: new Map() };
         this.classes.set(name, keyClass);
         this.bytes += CLASS_BYTES + prefix.length;
@@ -190,6 +198,12 @@ export class NumberedKeys {
     this.page = this.lastPage;
     this.at = number - pageNumber * PAGE_KEYS;
     return true;
+  }
+
+  /** Whether a class with this prefix may be made, for its cost in lookups as well as in bytes. */
+  private affordClass(prefixLength: number): boolean {
+    if (this.classes.size >= FREE_CLASSES && MIN_KEYS_PER_CLASS * (this.classes.size + 1) > this.size + 1) this.refused = true;
+    return this.afford(CLASS_BYTES + prefixLength);
   }
 
   /** Whether `more` bytes may be spent on the keys held so far plus one. */

@@ -108,6 +108,30 @@ describe('NumberedKeys', () => {
     assert.equal(keys.bytes, 0);
   });
 
+  it('refuses a class among too many that hold few keys each, but keeps many classes that hold many', () => {
+    // GUIDs that end in a digit: a class per key, cheap in bytes, costly in lookups.
+    const guids = new NumberedKeys(false);
+    const held: string[] = [];
+    let refusedAt = -1;
+    for (let i = 0; i < 2000 && refusedAt < 0; i++) {
+      const text = `${(i * 2654435761).toString(16).padStart(8, '0')}-9a0c-0305e82c330${i % 10}`;
+      if (guids.insert(text) === undefined) refusedAt = i;
+      else held.push(text);
+    }
+    assert.equal(refusedAt, 256, 'the class after the first 256 was refused');
+    assert.equal(guids.refused, true);
+    assert.ok(guids.bytes < 4 << 20, 'refused for the classes, not for the bytes');
+    assert.deepEqual([...guids.drain()].map(([text]) => text).sort(), held.sort());
+
+    // A thousand prefixes of eight keys each, read prefix by prefix.
+    const branches = new NumberedKeys(false);
+    for (let b = 0; b < 1000; b++) {
+      for (let n = 0; n < 8; n++) assert.equal(branches.insert(`BR${b}-INV-${n}`), true, `BR${b}-INV-${n}`);
+    }
+    assert.equal(branches.refused, false);
+    assert.equal(branches.size, 8000);
+  });
+
   it('drains zero-padded keys with their padding', () => {
     const keys = new NumberedKeys(false);
     for (const text of ['INV-000123', 'INV-123', '0', '00']) keys.insert(text);
