@@ -21,7 +21,7 @@ import type { Cell, ValidatedBatch } from '../validate/compile.js';
 import { problem, type Problem } from '../validate/problems.js';
 import { hashEnd, hashOut, hashPiece, hashStart } from './hash.js';
 import { columnReferences, identityReader, orphanReason, type ColumnReference, type IdentityReader } from './keys.js';
-import { BatchHashes, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
+import { BatchHashes, sameText, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
 
 export type DuplicatePolicy = 'reject' | 'last-wins' | 'off';
 export type OrphanPolicy = 'reject' | 'warn' | 'off';
@@ -414,8 +414,8 @@ export class IntegrityChecks {
     for (let r = 0; r < references.length; r++) {
       const ref = references[r];
       const value = row[ref.column];
-      if (value === null || value === ref.lastFound) continue;
-      if (value === ref.lastMissing) {
+      if (value === null || sameText(value, ref.lastFound)) continue;
+      if (sameText(value, ref.lastMissing)) {
         (problems ??= []).push(ref.lastOrphan!);
         continue;
       }
