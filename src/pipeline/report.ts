@@ -42,7 +42,10 @@ export class ReportWriter {
 
   constructor(readonly path: string) {
     this.tmpPath = temporaryPath(path);
-    this.out = createWriteStream(this.tmpPath);
+    // A batch's rows (about 86 KB for 470 orphan warnings) pass the default
+    // 16 KiB mark, so every flush waited for its write, the main thread idle
+    // meanwhile: 1M warning rows took 1.09-1.33 s, and 0.70-0.90 s with 1 MiB.
+    this.out = createWriteStream(this.tmpPath, { highWaterMark: 1 << 20 });
     this.out.on('error', (error) => {
       this.failure ??= error;
     });
