@@ -422,7 +422,8 @@ export class IntegrityChecks {
       const targetName = ref.target?.name ?? (ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null);
       if (targetName === null) continue;
       const set = ref.target ? sets[r] : this.parents.get(`${targetName}.${ref.targetField}`);
-      if (set?.find(value, index)) {
+      // A set found by the row's tableKey was not prefetched for this batch: its row hashes belong to another.
+      if (set?.find(value, ref.target ? index : -1)) {
         if (ref.target) ref.lastFound = value;
         continue;
       }
