@@ -103,6 +103,10 @@ class StateIdentities implements KeySet {
     this.batch.fill(count, textOf, this.state.table, this.seed);
   }
 
+  recalls(text: string, row: number): boolean {
+    return this.batch.holds(text, row);
+  }
+
   find(text: string, row = -1): boolean {
     this.batch.recall(text, row, this.seed);
     return this.state.isSeen(hashOut.hi, hashOut.lo);
@@ -414,14 +418,18 @@ export class IntegrityChecks {
     for (let r = 0; r < references.length; r++) {
       const ref = references[r];
       const value = row[ref.column];
-      if (value === null || sameText(value, ref.lastFound)) continue;
+      if (value === null) continue;
+      const prefetched = ref.target ? sets[r] : undefined;
+      // A value the prefetch hashed is found at once; comparing it with the
+      // last found first would cost more when they are equal long texts.
+      if (!prefetched?.recalls(value, index) && sameText(value, ref.lastFound)) continue;
       if (sameText(value, ref.lastMissing)) {
         (problems ??= []).push(ref.lastOrphan!);
         continue;
       }
       const targetName = ref.target?.name ?? (ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null);
       if (targetName === null) continue;
-      const set = ref.target ? sets[r] : this.parents.get(`${targetName}.${ref.targetField}`);
+      const set = ref.target ? prefetched : this.parents.get(`${targetName}.${ref.targetField}`);
       // A set found by the row's tableKey was not prefetched for this batch: its row hashes belong to another.
       if (set?.find(value, ref.target ? index : -1)) {
         if (ref.target) ref.lastFound = value;

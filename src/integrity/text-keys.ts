@@ -28,6 +28,11 @@ export type TextOf = (r: number) => string | null | undefined;
 export interface KeySet {
   /** Prepares the lookups of a batch's texts (row by row, in any order). */
   prefetch(count: number, textOf: TextOf): void;
+  /**
+   * True when the last prefetch hashed `text` as row `row`: finding it then
+   * costs less than comparing it with another long text (see sameText).
+   */
+  recalls(text: string, row: number): boolean;
   /** True when `text` is in the set; `row`, when given, is its row in the batch last prefetched. */
   find(text: string, row?: number): boolean;
 }
@@ -73,12 +78,17 @@ export class BatchHashes {
     this.touched |= touched;
   }
 
+  /** True when the last fill hashed `text` as row `row` (normally the very string it filled, so no characters are compared). */
+  holds(text: string, row: number): boolean {
+    return row >= 0 && this.texts[row] === text;
+  }
+
   /**
    * Puts the (seeded) hash of `text` in hashOut: from the last fill when it
    * hashed `text` as row `row`, else hashed now with `seed`.
    */
   recall(text: string, row: number, seed = 0): void {
-    if (row >= 0 && this.texts[row] === text) {
+    if (this.holds(text, row)) {
       hashOut.hi = this.hashes[2 * row];
       hashOut.lo = this.hashes[2 * row + 1];
       return;
@@ -128,6 +138,10 @@ export class TextKeyIndex implements KeySet {
   /** Hashes and touches the batch's texts that are not numbered (numbered ones need no prefetch). */
   prefetch(count: number, textOf: TextOf): void {
     if (this.hashed) this.batch.fill(count, textOf, this.hashed, 0, this.numbered.refused ? undefined : this.holds);
+  }
+
+  recalls(text: string, row: number): boolean {
+    return this.hashed !== undefined && this.batch.holds(text, row);
   }
 
   find(text: string, row = -1): boolean {

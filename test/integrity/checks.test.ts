@@ -282,7 +282,11 @@ for (const state of [false, true]) {
           const lines = [
             'erpKey,invoiceErpKey,lineNumber',
             ...Array.from({ length: n }, (_, i) => `L-${i},${invoiceKey((i * 7) % n)},1`),
+            // Repeats in a row, as the lines of one invoice come: found, missing, found again.
             `L-orphan,${invoiceKey(n + 1)},1`,
+            `L-orphan-again,${invoiceKey(n + 1)},2`,
+            `L-after-1,${invoiceKey(3)},1`,
+            `L-after-2,${invoiceKey(3)},2`,
           ];
           const companies = ['erpKey,companyName,companyType,isActive', 'C-1,One,Company,true'];
           const { rows, rejects, inputs } = await build(t, { 'invoicelines.csv': lines, 'companies.csv': companies, 'invoices.csv': invoices }, { isFullSync: true });
@@ -292,12 +296,13 @@ for (const state of [false, true]) {
               ['Invoice', String(n + 2), invoiceKey(5), 'DUPLICATE_KEY'],
               ['Invoice', String(n + 3), invoiceKey(n - 1), 'DUPLICATE_KEY'],
               ['InvoiceLine', String(n + 2), 'L-orphan', 'ORPHAN'],
+              ['InvoiceLine', String(n + 3), 'L-orphan-again', 'ORPHAN'],
             ],
           );
           assert.ok(rejects[0].reason.includes(`${inputs[2]}:7`), rejects[0].reason);
           assert.ok(rejects[1].reason.includes(`${inputs[2]}:${n + 1}`), rejects[1].reason);
           assert.equal(rows.get('invoice.csv')!.length, n);
-          assert.equal(rows.get('invoiceline.csv')!.length, n);
+          assert.equal(rows.get('invoiceline.csv')!.length, n + 2);
         });
       }
     });
