@@ -21,7 +21,7 @@ import type { Cell, ValidatedBatch } from '../validate/compile.js';
 import { problem, type Problem } from '../validate/problems.js';
 import { hashEnd, hashOut, hashPiece, hashStart } from './hash.js';
 import { columnReferences, identityReader, orphanReason, type ColumnReference, type IdentityReader } from './keys.js';
-import { BatchHashes, sameText, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
+import { BatchHashes, sameText, SLICED_LENGTH, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
 
 export type DuplicatePolicy = 'reject' | 'last-wins' | 'off';
 export type OrphanPolicy = 'reject' | 'warn' | 'off';
@@ -420,9 +420,10 @@ export class IntegrityChecks {
       const value = row[ref.column];
       if (value === null) continue;
       const prefetched = ref.target ? sets[r] : undefined;
-      // A value the prefetch hashed is found at once; comparing it with the
-      // last found first would cost more when they are equal long texts.
-      if (!prefetched?.recalls(value, index) && sameText(value, ref.lastFound)) continue;
+      // A long value the prefetch hashed is found at once: comparing it with
+      // the last one found costs more when both are equal slices (sameText).
+      const recalled = value.length >= SLICED_LENGTH && prefetched?.recalls(value, index);
+      if (!recalled && sameText(value, ref.lastFound)) continue;
       if (sameText(value, ref.lastMissing)) {
         (problems ??= []).push(ref.lastOrphan!);
         continue;
