@@ -1,5 +1,5 @@
 // One build in a process of its own, so its peak RSS is the build's alone.
-// Prints one JSON line: seconds, peak RSS, counts and batch records.
+// Prints one JSON line: seconds, peak RSS, CPU time, counts and batch records.
 import { runBuild } from '../src/pipeline/build.js';
 
 // build-child.js INPUT OUT [--no-checks] [--max-batch-bytes N]
@@ -10,11 +10,13 @@ const maxBatchBytes = bytesFlag >= 0 ? Number(flags[bytesFlag + 1]) : 50_000_000
 const started = performance.now();
 const result = await runBuild({ inputs: [input], outDir, maxBatchBytes, ...checksOff });
 const seconds = (performance.now() - started) / 1000;
+const usage = process.resourceUsage();
 console.log(
   JSON.stringify({
     seconds,
-    // resourceUsage().maxRSS is in KiB.
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    // resourceUsage().maxRSS is in KiB; CPU times are in microseconds, over every thread of the process.
+    peakRssBytes: usage.maxRSS * 1024,
+    cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
     counts: result.counts,
     batchRecords: result.batches.reduce((sum, b) => sum + b.records, 0),
     batchBytes: result.batches.reduce((sum, b) => sum + b.bytes, 0),

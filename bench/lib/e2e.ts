@@ -26,7 +26,12 @@ export interface Measurement {
   /** Whether the duplicate and reference checks ran (the default). */
   checks: boolean;
   inputBytes: number;
-  build: { seconds: number; rowsPerSecond: number; mbPerSecond: number; peakRssMiB: number };
+  /**
+   * cpuSeconds: every thread of the build (parsing, deflate, the writer).
+   * 1.0x needs it within twice the reference's seconds, with both cores
+   * free, so it tells a slower build from a busier machine.
+   */
+  build: { seconds: number; rowsPerSecond: number; mbPerSecond: number; peakRssMiB: number; cpuSeconds: number };
   deflate: { seconds: number; rowsPerSecond: number; mbPerSecond: number };
   /** Build speed over one-core deflate speed on the same bytes: 1.0 means as fast as compressing alone. */
   ratio: number;
@@ -82,7 +87,7 @@ export async function deflateSeconds(path: string): Promise<number> {
  * batch. `checks: false` turns the cross-record checks off, whose key index
  * grows with the input (about 16 bytes a key).
  */
-export async function timedBuild(dir: string, rows: number, checks = true, maxBatchBytes?: number): Promise<{ seconds: number; peakRssBytes: number }> {
+export async function timedBuild(dir: string, rows: number, checks = true, maxBatchBytes?: number): Promise<{ seconds: number; peakRssBytes: number; cpuSeconds: number }> {
   const out = join(tmpdir(), `sagesync-bench-${process.pid}-${Date.now()}`);
   const flags = [...(checks ? [] : ['--no-checks']), ...(maxBatchBytes ? ['--max-batch-bytes', String(maxBatchBytes)] : [])];
   try {
@@ -115,6 +120,7 @@ export async function measure(format: TextFormat, rows: number, checks = true, m
       rowsPerSecond: rows / build.seconds,
       mbPerSecond: mb / build.seconds,
       peakRssMiB: build.peakRssBytes / 2 ** 20,
+      cpuSeconds: build.cpuSeconds,
     },
     deflate: { seconds: deflate, rowsPerSecond: rows / deflate, mbPerSecond: mb / deflate },
     ratio: deflate / build.seconds,
@@ -128,5 +134,5 @@ export function conditions() {
 
 export function describe(m: Measurement): string {
   const k = (x: number) => `${Math.round(x / 1000)}k`;
-  return `${m.format.padEnd(6)} ${m.rows.toLocaleString('en-US')} rows${m.checks ? '' : ', checks off'} (${(m.inputBytes / 1e6).toFixed(0)} MB): build ${k(m.build.rowsPerSecond)} rows/s, ${m.build.mbPerSecond.toFixed(1)} MB/s, peak RSS ${m.build.peakRssMiB.toFixed(0)} MiB; deflate ${k(m.deflate.rowsPerSecond)} rows/s; ratio ${m.ratio.toFixed(2)}x`;
+  return `${m.format.padEnd(6)} ${m.rows.toLocaleString('en-US')} rows${m.checks ? '' : ', checks off'} (${(m.inputBytes / 1e6).toFixed(0)} MB): build ${k(m.build.rowsPerSecond)} rows/s, ${m.build.mbPerSecond.toFixed(1)} MB/s, peak RSS ${m.build.peakRssMiB.toFixed(0)} MiB, CPU ${m.build.cpuSeconds.toFixed(1)} s (${(m.build.cpuSeconds / m.build.seconds).toFixed(1)} cores); deflate ${k(m.deflate.rowsPerSecond)} rows/s (${m.deflate.seconds.toFixed(1)} s); ratio ${m.ratio.toFixed(2)}x`;
 }
