@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { parseString } from 'fast-csv';
 import yauzl from 'yauzl';
 import { isNumberMark, numberText } from '../src/sources/json-number.js';
@@ -20,7 +21,7 @@ export async function tempDir(t?: { after(fn: () => Promise<void>): void }): Pro
   return dir;
 }
 
-/** Every entry of a ZIP file, decoded as UTF-8, in archive order. */
+/** Every entry of a ZIP file, decoded as UTF-8, in archive order; an entry whose data does not match its CRC-32 fails. */
 export function readZip(path: string): Promise<Map<string, string>> {
   return new Promise((resolvePromise, reject) => {
     yauzl.open(path, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true }, (error, zip) => {
@@ -32,7 +33,11 @@ export function readZip(path: string): Promise<Map<string, string>> {
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
+            const data = Buffer.concat(chunks);
+            // yauzl checks sizes, not checksums.
+            const crc = data.length === 0 ? 0 : crc32(data);
+            if (crc !== entry.crc32) return reject(new Error(`${path}: ${entry.fileName} has CRC-32 ${entry.crc32}, its data ${crc}`));
+            entries.set(entry.fileName, data.toString('utf8'));
             zip.readEntry();
           });
           stream.on('error', reject);
