@@ -35,7 +35,7 @@ export function readZip(path: string): Promise<Map<string, string>> {
           stream.on('end', () => {
             const data = Buffer.concat(chunks);
             // yauzl checks sizes, not checksums.
-            const crc = data.length === 0 ? 0 : crc32(data);
+            const crc = crc32(data);
             if (crc !== entry.crc32) return reject(new Error(`${path}: ${entry.fileName} has CRC-32 ${entry.crc32}, its data ${crc}`));
             entries.set(entry.fileName, data.toString('utf8'));
             zip.readEntry();
