@@ -104,7 +104,7 @@ class StateIdentities implements KeySet {
   }
 
   recalls(text: string, row: number): boolean {
-    return this.batch.holds(text, row);
+    return this.batch.filled(text, row);
   }
 
   find(text: string, row = -1): boolean {

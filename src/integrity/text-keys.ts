@@ -85,7 +85,7 @@ export class BatchHashes {
   }
 
   /** True when the last fill hashed `text` as row `row` (normally the very string it filled, so no characters are compared). */
-  holds(text: string, row: number): boolean {
+  filled(text: string, row: number): boolean {
     return row >= 0 && this.texts[row] === text;
   }
 
@@ -94,7 +94,7 @@ export class BatchHashes {
    * hashed `text` as row `row`, else hashed now with `seed`.
    */
   recall(text: string, row: number, seed = 0): void {
-    if (this.holds(text, row)) {
+    if (this.filled(text, row)) {
       hashOut.hi = this.hashes[2 * row];
       hashOut.lo = this.hashes[2 * row + 1];
       return;
@@ -147,7 +147,7 @@ export class TextKeyIndex implements KeySet {
   }
 
   recalls(text: string, row: number): boolean {
-    return this.hashed !== undefined && this.batch.holds(text, row);
+    return this.hashed !== undefined && this.batch.filled(text, row);
   }
 
   find(text: string, row = -1): boolean {
