@@ -52,6 +52,14 @@ const TWO_32 = 4294967296;
 const STORED_HI = 0xffffffff >>> SHARD_BITS;
 const MARK = 0x80000000;
 
+const SHARD_SHIFT = 32 - SHARD_BITS;
+
+/** The slot of a shard of `capacity` slots where the probe sequence of a key with low half `lo` starts. */
+function homeSlot(capacity: number, lo: number): number {
+  // Fibonacci scrambling first, so keys that are not hashes (tests, counters) spread too.
+  return Math.floor(((Math.imul(lo, 0x9e3779b1) >>> 0) * capacity) / TWO_32);
+}
+
 interface Shard {
   slots: Uint32Array;
   capacity: number;
@@ -125,7 +133,7 @@ export class KeyIndex {
   /** True when the key is present; its value is then in `this.value`. */
   find(hi: number, lo: number): boolean {
     lo = lo >>> 0 || 1;
-    const shard = this.shards[hi >>> (32 - SHARD_BITS)];
+    const shard = this.shards[hi >>> SHARD_SHIFT];
     const at = this.locate(shard, hi, lo);
     this.lastShard = shard;
     this.lastAt = at;
@@ -154,7 +162,7 @@ export class KeyIndex {
   private put(hi: number, lo: number, overwrite: boolean): boolean {
     lo = lo >>> 0 || 1;
     hi = hi >>> 0;
-    const shard = this.shards[hi >>> (32 - SHARD_BITS)];
+    const shard = this.shards[hi >>> SHARD_SHIFT];
     if (shard.size + 1 > shard.capacity * this.maxLoad) this.grow(shard);
     const at = this.locate(shard, hi, lo);
     this.lastShard = shard;
@@ -176,17 +184,43 @@ export class KeyIndex {
     return true;
   }
 
-  /** Reads the first slot where the key may be, bringing it into cache; the value read means nothing. */
-  touch(hi: number, lo: number): number {
-    lo = lo >>> 0 || 1;
-    const shard = this.shards[hi >>> (32 - SHARD_BITS)];
-    return shard.slots[this.home(shard, lo) * this.stride + 1];
+  /**
+   * Reads the first slot where each of `count` keys (`hashes` holds them as
+   * hi, lo pairs) may be, bringing it into cache; the value returned means
+   * nothing. The keys are taken shard by shard, so each group's loop reads
+   * one array: a loop that fetches another shard's array for every key
+   * keeps fewer loads in flight (random reads over 151 MiB in 256 arrays:
+   * 58-62 ns a key taken shard by shard, 67-80 ns fetching the shard's
+   * array for each key).
+   */
+  touchAll(hashes: Uint32Array, count: number): number {
+    const ends = this.groupEnds;
+    ends.fill(0);
+    for (let k = 0; k < count; k++) ends[(hashes[2 * k] >>> SHARD_SHIFT) + 1]++;
+    for (let s = 0; s < SHARDS; s++) ends[s + 1] += ends[s];
+    if (this.order.length < count) this.order = new Uint32Array(2 * count);
+    const order = this.order;
+    // Placing each key moves its group's start on: ends[s] is then the end of group s.
+    for (let k = 0; k < count; k++) order[ends[hashes[2 * k] >>> SHARD_SHIFT]++] = k;
+    const stride = this.stride;
+    let touched = 0;
+    let i = 0;
+    for (let s = 0; s < SHARDS; s++) {
+      const end = ends[s];
+      if (i === end) continue;
+      const { slots, capacity } = this.shards[s];
+      for (; i < end; i++) touched |= slots[homeSlot(capacity, hashes[2 * order[i] + 1] >>> 0 || 1) * stride + 1];
+    }
+    return touched;
   }
+
+  /** touchAll's scratch: where each shard's group ends, and the keys in group order. */
+  private readonly groupEnds = new Uint32Array(SHARDS + 1);
+  private order = new Uint32Array(0);
 
   /** The slot where a key's probe sequence starts. */
   private home(shard: Shard, lo: number): number {
-    // Fibonacci scrambling first, so keys that are not hashes (tests, counters) spread too.
-    return Math.floor(((Math.imul(lo, 0x9e3779b1) >>> 0) * shard.capacity) / TWO_32);
+    return homeSlot(shard.capacity, lo);
   }
 
   /** True when the key last found or inserted carries the mark. */
@@ -222,7 +256,7 @@ export class KeyIndex {
     const stride = this.stride;
     const entry = new Uint32Array(stride);
     for (const [index, shard] of this.shards.entries()) {
-      const top = index << (32 - SHARD_BITS);
+      const top = index << SHARD_SHIFT;
       const slots = shard.slots;
       for (let at = 0; at < slots.length; at += stride) {
         if (slots[at + 1] === 0) continue;

@@ -53,6 +53,8 @@ export interface KeySet {
 export class BatchHashes {
   private texts: (string | undefined)[] = [];
   private hashes = new Uint32Array(0);
+  /** The hashes of the rows whose text differs from the row before, to touch. */
+  private distinct = new Uint32Array(0);
   /** Keeps the touching loop's loads from being optimized away. */
   touched = 0;
 
@@ -65,6 +67,9 @@ export class BatchHashes {
     if (this.hashes.length < 2 * count) this.hashes = new Uint32Array(4 * count);
     const { texts, hashes } = this;
     texts.length = count;
+    if (this.distinct.length < hashes.length) this.distinct = new Uint32Array(hashes.length);
+    const distinct = this.distinct;
+    let distinctCount = 0;
     let previous: string | undefined;
     for (let r = 0; r < count; r++) {
       const text = textOf(r) ?? undefined;
@@ -73,15 +78,18 @@ export class BatchHashes {
         continue;
       }
       texts[r] = text;
-      // Children of one parent come together: hashOut still holds the parent's hash.
-      if (!sameText(text, previous)) hash64(text);
+      // Children of one parent come together: hashOut still holds the parent's hash, and its slot is touched once.
+      if (!sameText(text, previous)) {
+        hash64(text);
+        distinct[2 * distinctCount] = (hashOut.hi ^ seed) >>> 0;
+        distinct[2 * distinctCount + 1] = hashOut.lo;
+        distinctCount++;
+      }
       previous = text;
       hashes[2 * r] = (hashOut.hi ^ seed) >>> 0;
       hashes[2 * r + 1] = hashOut.lo;
     }
-    let touched = 0;
-    for (let r = 0; r < count; r++) if (texts[r] !== undefined) touched |= index.touch(hashes[2 * r], hashes[2 * r + 1]);
-    this.touched |= touched;
+    this.touched |= index.touchAll(distinct, distinctCount);
   }
 
   /** True when the last fill hashed `text` as row `row` (normally the very string it filled, so no characters are compared). */

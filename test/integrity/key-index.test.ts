@@ -118,6 +118,22 @@ describe('KeyIndex', () => {
     assert.deepEqual(listed('unmarked'), expected(false));
   });
 
+  it('touchAll takes batches over every shard, or none, and changes nothing', () => {
+    const index = new KeyIndex(1);
+    const keys = Array.from({ length: 5000 }, (_, i) => hashOf(`K-${i}`));
+    keys.forEach(([hi, lo], i) => {
+      index.value[0] = i;
+      index.insert(hi, lo);
+    });
+    const before = [...index.entries()].map((entry) => entry.join(':')).sort();
+    const batch = new Uint32Array(keys.flat());
+    index.touchAll(batch, keys.length);
+    index.touchAll(batch, 0);
+    index.touchAll(new Uint32Array([0xffffffff, 0, 0, 0]), 2);
+    assert.deepEqual([...index.entries()].map((entry) => entry.join(':')).sort(), before);
+    assert.ok(keys.every(([hi, lo], i) => index.find(hi, lo) && index.value[0] === i));
+  });
+
   it('packs the change state tighter', () => {
     const normal = new KeyIndex(2, 1_000_000);
     const tight = new KeyIndex(2, 1_000_000, 'tight');

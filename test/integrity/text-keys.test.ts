@@ -134,4 +134,16 @@ describe('TextKeyIndex', () => {
     assert.equal(index.find('ACME', 0), true);
     assert.equal(index.find('Umbrella', 0), false);
   });
+
+  it('finds the rows of a prefetched run of equal texts, as children name one parent', () => {
+    const index = new TextKeyIndex(0);
+    for (const text of ['ACME', 'Globex']) index.insert(text);
+    // Equal texts that are different strings, as cells cut from a file are.
+    const batch = ['ACME', 'ACME', 'Initech', 'Initech', 'Globex', 'Globex'].map((text) => `${text} `.slice(0, -1));
+    index.prefetch(batch.length, (r) => batch[r]);
+    assert.deepEqual(
+      batch.map((text, r) => index.find(text, r)),
+      [true, true, false, false, true, true],
+    );
+  });
 });
