@@ -278,6 +278,16 @@ export class IntegrityChecks {
       seen?.prefetch(rows.length, keyOf);
       // The seed keeps equal keys of different models apart in the one state table.
       if (state) this.stateKeys.fill(rows.length, keyOf, state.table, seed);
+      // Duplicates depend on validation alone, so a batch's are decided in one
+      // loop: its index operations run back to back and their cache misses
+      // overlap, where each row's other checks would hold them apart.
+      for (let r = 0; r < rows.length; r++) {
+        const key = keys[r];
+        if (key === undefined) continue;
+        const position = checks.positions.of(fileIndex, lines[r]);
+        this.rowPositions[r] = position;
+        this.duplicates[r] = seen ? this.duplicateOf(seen, key, r, checks.indexed, position, identity.label) : undefined;
+      }
     }
     for (let k = 0; k < references.length; k++) {
       const set = checks.referenceSets[k];
@@ -295,8 +305,8 @@ export class IntegrityChecks {
       let oldHi = 0;
       let oldLo = 0;
       if (key !== undefined && indexed) {
-        const position = checks.positions.of(fileIndex, line);
-        const duplicate = seen && this.duplicateOf(seen, key, r, checks.indexed, position, identity!.label);
+        const position = this.rowPositions[r];
+        const duplicate = this.duplicates[r];
         if (duplicate) {
           rejects.push({ line, key, problems: [duplicate] });
           continue;
@@ -356,6 +366,9 @@ export class IntegrityChecks {
 
   /** Identity texts of the batch being checked. */
   private readonly keys: (string | undefined)[] = [];
+  /** Line positions of the batch's identities, and the duplicate problem of each, if any. */
+  private readonly rowPositions: number[] = [];
+  private readonly duplicates: (Problem | undefined)[] = [];
   /** Their hashes in the change state's table. */
   private readonly stateKeys = new BatchHashes();
 
