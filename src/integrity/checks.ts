@@ -103,8 +103,8 @@ class StateIdentities implements KeySet {
     this.batch.fill(count, textOf, this.state.table, this.seed);
   }
 
-  recalls(text: string, row: number): boolean {
-    return this.batch.filled(text, row);
+  repeats(row: number): boolean {
+    return this.batch.repeats(row);
   }
 
   find(text: string, row = -1): boolean {
@@ -289,11 +289,7 @@ export class IntegrityChecks {
         this.duplicates[r] = seen ? this.duplicateOf(seen, key, r, checks.indexed, position, identity.label) : undefined;
       }
     }
-    for (let k = 0; k < references.length; k++) {
-      const set = checks.referenceSets[k];
-      const { column, target } = references[k];
-      if (set && target) set.prefetch(rows.length, (r) => rows[r][column]);
-    }
+    for (let k = 0; k < references.length; k++) if (references[k].target) this.lookUpReferences(k, checks.referenceSets[k], references[k].column, rows);
     let keep = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r];
@@ -336,7 +332,7 @@ export class IntegrityChecks {
         outcome.outOfWindow++;
         continue;
       }
-      const orphans = references.length > 0 ? this.orphansOf(references, checks.referenceSets, row, r) : undefined;
+      const orphans = references.length > 0 ? this.orphansOf(references, row, r) : undefined;
       if (orphans) {
         if (this.options.orphans === 'reject') {
           if (prior === 'known') state!.keep(stateHi, idLo, oldHi, oldLo);
@@ -363,6 +359,38 @@ export class IntegrityChecks {
     if (rejects.length > rejectedBefore) rejects.sort((a, b) => a.line - b.line);
     return outcome;
   }
+
+  /**
+   * Whether each row's value of the fixed-target reference `k` names a valid
+   * record of its target (1), as `found[k][row]`. The targets' values are
+   * all known before a model is checked (earlier models were read, the
+   * model itself and later ones pre-scanned), so the batch's lookups can
+   * run in a loop of their own, back to back like the duplicates'.
+   */
+  private lookUpReferences(k: number, set: KeySet | undefined, column: number, rows: readonly (readonly Cell[])[]): void {
+    if ((this.found[k]?.length ?? 0) < rows.length) this.found[k] = new Uint8Array(2 * rows.length);
+    const found = this.found[k];
+    if (!set) {
+      found.fill(0, 0, rows.length);
+      return;
+    }
+    set.prefetch(rows.length, (r) => rows[r][column]);
+    // Children of one parent come together: a repeat of the row before is answered by its lookup.
+    let previous: string | null = null;
+    for (let r = 0; r < rows.length; r++) {
+      const value = rows[r][column];
+      if (value === null) {
+        previous = null;
+        continue;
+      }
+      const repeat = value.length < SLICED_LENGTH ? sameText(value, previous ?? undefined) : set.repeats(r);
+      found[r] = repeat ? found[r - 1] : set.find(value, r) ? 1 : 0;
+      previous = value;
+    }
+  }
+
+  /** Per fixed-target reference, whether each row of the batch names a valid record (see lookUpReferences). */
+  private readonly found: Uint8Array[] = [];
 
   /** Identity texts of the batch being checked. */
   private readonly keys: (string | undefined)[] = [];
@@ -418,37 +446,26 @@ export class IntegrityChecks {
 
   /**
    * One ORPHAN problem per foreign key that names no record of its target,
-   * or undefined; the row is `index` of the batch, whose reference values
-   * were prefetched.
+   * or undefined; the row is `index` of the batch, whose fixed-target
+   * references were looked up (lookUpReferences).
    */
-  private orphansOf(
-    references: readonly ColumnReference[],
-    sets: readonly (KeySet | undefined)[],
-    row: readonly Cell[],
-    index: number,
-  ): Problem[] | undefined {
+  private orphansOf(references: readonly ColumnReference[], row: readonly Cell[], index: number): Problem[] | undefined {
     let problems: Problem[] | undefined;
     for (let r = 0; r < references.length; r++) {
       const ref = references[r];
       const value = row[ref.column];
       if (value === null) continue;
-      const prefetched = ref.target ? sets[r] : undefined;
-      // A long value the prefetch hashed is found at once: comparing it with
-      // the last one found costs more when both are equal slices (sameText).
-      const recalled = value.length >= SLICED_LENGTH && prefetched?.recalls(value, index);
-      if (!recalled && sameText(value, ref.lastFound)) continue;
-      if (sameText(value, ref.lastMissing)) {
-        (problems ??= []).push(ref.lastOrphan!);
-        continue;
+      if (ref.target) {
+        if (this.found[r][index] === 1) continue;
+        if (sameText(value, ref.lastMissing)) {
+          (problems ??= []).push(ref.lastOrphan!);
+          continue;
+        }
+      } else {
+        const targetName = ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null;
+        if (targetName === null || this.parents.get(`${targetName}.${ref.targetField}`)?.find(value)) continue;
       }
-      const targetName = ref.target?.name ?? (ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null);
-      if (targetName === null) continue;
-      const set = ref.target ? prefetched : this.parents.get(`${targetName}.${ref.targetField}`);
-      // A set found by the row's tableKey was not prefetched for this batch: its row hashes belong to another.
-      if (set?.find(value, ref.target ? index : -1)) {
-        if (ref.target) ref.lastFound = value;
-        continue;
-      }
+      const targetName = ref.target?.name ?? row[ref.tableKeyColumn]!;
       const orphan = problem('ORPHAN', ref.field.name, ref.orphanReason ?? orphanReason(ref.field, targetName, ref.targetField), value);
       if (ref.target) {
         ref.lastMissing = value;

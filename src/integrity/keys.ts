@@ -57,12 +57,6 @@ export interface ColumnReference {
   /** Output column of tableKey, for references whose target varies per row. */
   tableKeyColumn: number;
   /**
-   * The last value found in the target. Children often come grouped by
-   * parent (the lines of one invoice), and target sets only grow, so a
-   * repeat needs no hashing.
-   */
-  lastFound: string | undefined;
-  /**
    * The last value missing from a fixed target, and its ORPHAN problem. A
    * target's values are all known by the time a model is checked (earlier
    * models were read, the model itself and later ones pre-scanned), so a
@@ -94,7 +88,6 @@ export function columnReferences(model: Model, columns: readonly Field[]): Colum
       target: ref.target === undefined ? undefined : getModel(ref.target),
       targetField: ref.targetField,
       tableKeyColumn,
-      lastFound: undefined,
       lastMissing: undefined,
       lastOrphan: undefined,
       orphanReason: ref.target === undefined ? undefined : orphanReason(ref.field, ref.target, ref.targetField),

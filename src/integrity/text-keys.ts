@@ -35,10 +35,10 @@ export interface KeySet {
   /** Prepares the lookups of a batch's texts (row by row, in any order). */
   prefetch(count: number, textOf: TextOf): void;
   /**
-   * True when the last prefetch hashed `text` as row `row`: finding it then
-   * costs less than comparing it with another long text (see sameText).
+   * True when the last prefetch hashed row `row` and the row before it, and
+   * found their texts equal: the lookup of the one answers for the other.
    */
-  recalls(text: string, row: number): boolean;
+  repeats(row: number): boolean;
   /** True when `text` is in the set; `row`, when given, is its row in the batch last prefetched. */
   find(text: string, row?: number): boolean;
 }
@@ -55,6 +55,8 @@ export class BatchHashes {
   private hashes = new Uint32Array(0);
   /** The hashes of the rows whose text differs from the row before, to touch. */
   private distinct = new Uint32Array(0);
+  /** 1 for a row hashed right after the row before it, with the same text. */
+  private repeated = new Uint8Array(0);
   /** Keeps the touching loop's loads from being optimized away. */
   touched = 0;
 
@@ -68,10 +70,13 @@ export class BatchHashes {
     const { texts, hashes } = this;
     texts.length = count;
     if (this.distinct.length < hashes.length) this.distinct = new Uint32Array(hashes.length);
-    const distinct = this.distinct;
+    if (this.repeated.length < count) this.repeated = new Uint8Array(hashes.length);
+    const { distinct, repeated } = this;
     let distinctCount = 0;
     let previous: string | undefined;
+    let previousRow = -1;
     for (let r = 0; r < count; r++) {
+      repeated[r] = 0;
       const text = textOf(r) ?? undefined;
       if (text === undefined || (skip !== undefined && skip(text))) {
         texts[r] = undefined;
@@ -84,12 +89,18 @@ export class BatchHashes {
         distinct[2 * distinctCount] = (hashOut.hi ^ seed) >>> 0;
         distinct[2 * distinctCount + 1] = hashOut.lo;
         distinctCount++;
-      }
+      } else if (previousRow === r - 1) repeated[r] = 1;
       previous = text;
+      previousRow = r;
       hashes[2 * r] = (hashOut.hi ^ seed) >>> 0;
       hashes[2 * r + 1] = hashOut.lo;
     }
     this.touched |= index.touchAll(distinct, distinctCount);
+  }
+
+  /** True when the last fill hashed row `row` right after the row before it, and found their texts equal. */
+  repeats(row: number): boolean {
+    return this.repeated[row] === 1;
   }
 
   /** True when the last fill hashed `text` as row `row` (normally the very string it filled, so no characters are compared). */
@@ -154,8 +165,8 @@ export class TextKeyIndex implements KeySet {
     if (this.hashed) this.batch.fill(count, textOf, this.hashed, 0, this.numbered.refused ? undefined : this.holds);
   }
 
-  recalls(text: string, row: number): boolean {
-    return this.hashed !== undefined && this.batch.filled(text, row);
+  repeats(row: number): boolean {
+    return this.hashed !== undefined && this.batch.repeats(row);
   }
 
   find(text: string, row = -1): boolean {

@@ -269,6 +269,8 @@ for (const state of [false, true]) {
         numbered: (i) => `INV-${i}`,
         'not numbered': (i) => `INV-${i}-x`,
         'sparse numbers': (i) => `INV-${i * 1_000_003}`,
+        // Long keys are slices of the file, hashed a batch at a time; a repeat takes the lookup of the row before.
+        GUIDs: (i) => `${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}-4f3a-9c1e-aa77-${i.toString(16).padStart(11, '0')}f`,
       };
       const n = 3000;
       for (const [shape, invoiceKey] of Object.entries(shapes)) {
