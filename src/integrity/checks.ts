@@ -462,8 +462,8 @@ export class IntegrityChecks {
           continue;
         }
       } else {
-        const targetName = ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null;
-        if (targetName === null || this.parents.get(`${targetName}.${ref.targetField}`)?.find(value)) continue;
+        const tableKey = ref.tableKeyColumn >= 0 ? row[ref.tableKeyColumn] : null;
+        if (tableKey === null || this.parents.get(`${tableKey}.${ref.targetField}`)?.find(value)) continue;
       }
       const targetName = ref.target?.name ?? row[ref.tableKeyColumn]!;
       const orphan = problem('ORPHAN', ref.field.name, ref.orphanReason ?? orphanReason(ref.field, targetName, ref.targetField), value);
