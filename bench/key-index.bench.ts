@@ -5,8 +5,9 @@
 // own; then two million parents are looked up by children that come five to
 // a parent. Keys are slices of one text per batch, as cells cut from a file
 // are; the ten million are 256 batch texts reused with a seed per batch, so
-// every batch's keys hash apart without holding ten million strings. Checked first: every key
-// goes in once, and a second pass finds each one at its first position.
+// every batch's keys hash apart without holding ten million strings.
+// Checked first: every key goes in once, a second pass finds each one at its
+// first position, and every child finds its parent.
 import { hash64, hashOut } from '../src/integrity/hash.js';
 import { KeyIndex } from '../src/integrity/key-index.js';
 import { BatchHashes } from '../src/integrity/text-keys.js';

@@ -376,14 +376,14 @@ export class IntegrityChecks {
     }
     set.prefetch(rows.length, (r) => rows[r][column]);
     // Children of one parent come together: a repeat of the row before is answered by its lookup.
-    let previous: string | null = null;
+    let previous: string | undefined;
     for (let r = 0; r < rows.length; r++) {
       const value = rows[r][column];
       if (value === null) {
-        previous = null;
+        previous = undefined;
         continue;
       }
-      const repeat = value.length < SLICED_LENGTH ? sameText(value, previous ?? undefined) : set.repeats(r);
+      const repeat = value.length < SLICED_LENGTH ? sameText(value, previous) : set.repeats(r);
       found[r] = repeat ? found[r - 1] : set.find(value, r) ? 1 : 0;
       previous = value;
     }

@@ -112,7 +112,7 @@ export class KeyIndex {
     hi &= STORED_HI;
     const stride = this.stride;
     const slots = shard.slots;
-    let i = this.home(shard, lo);
+    let i = homeSlot(shard.capacity, lo);
     for (;;) {
       const at = i * stride;
       const slotLo = slots[at + 1];
@@ -217,11 +217,6 @@ export class KeyIndex {
   /** touchAll's scratch: where each shard's group ends, and the keys in group order. */
   private readonly groupEnds = new Uint32Array(SHARDS + 1);
   private order = new Uint32Array(0);
-
-  /** The slot where a key's probe sequence starts. */
-  private home(shard: Shard, lo: number): number {
-    return homeSlot(shard.capacity, lo);
-  }
 
   /** True when the key last found or inserted carries the mark. */
   get marked(): boolean {

@@ -66,12 +66,13 @@ export class BatchHashes {
    * index stores it.
    */
   fill(count: number, textOf: TextOf, index: KeyIndex, seed = 0, skip?: (text: string) => boolean): void {
-    if (this.hashes.length < 2 * count) this.hashes = new Uint32Array(4 * count);
-    const { texts, hashes } = this;
+    if (this.hashes.length < 2 * count) {
+      this.hashes = new Uint32Array(4 * count);
+      this.distinct = new Uint32Array(4 * count);
+      this.repeated = new Uint8Array(2 * count);
+    }
+    const { texts, hashes, distinct, repeated } = this;
     texts.length = count;
-    if (this.distinct.length < hashes.length) this.distinct = new Uint32Array(hashes.length);
-    if (this.repeated.length < count) this.repeated = new Uint8Array(hashes.length);
-    const { distinct, repeated } = this;
     let distinctCount = 0;
     let previous: string | undefined;
     let previousRow = -1;
@@ -84,16 +85,17 @@ export class BatchHashes {
       }
       texts[r] = text;
       // Children of one parent come together: hashOut still holds the parent's hash, and its slot is touched once.
-      if (!sameText(text, previous)) {
-        hash64(text);
-        distinct[2 * distinctCount] = (hashOut.hi ^ seed) >>> 0;
-        distinct[2 * distinctCount + 1] = hashOut.lo;
+      const repeat = sameText(text, previous);
+      if (!repeat) hash64(text);
+      hashes[2 * r] = (hashOut.hi ^ seed) >>> 0;
+      hashes[2 * r + 1] = hashOut.lo;
+      if (!repeat) {
+        distinct[2 * distinctCount] = hashes[2 * r];
+        distinct[2 * distinctCount + 1] = hashes[2 * r + 1];
         distinctCount++;
       } else if (previousRow === r - 1) repeated[r] = 1;
       previous = text;
       previousRow = r;
-      hashes[2 * r] = (hashOut.hi ^ seed) >>> 0;
-      hashes[2 * r + 1] = hashOut.lo;
     }
     this.touched |= index.touchAll(distinct, distinctCount);
   }

@@ -145,5 +145,9 @@ describe('TextKeyIndex', () => {
       batch.map((text, r) => index.find(text, r)),
       [true, true, false, false, true, true],
     );
+    assert.deepEqual(
+      batch.map((_, r) => index.repeats(r)),
+      [false, true, false, true, false, true],
+    );
   });
 });
