@@ -8,7 +8,7 @@
 // every batch's keys hash apart without holding ten million strings.
 // Checked first: every key goes in once, a second pass finds each one at its
 // first position, and every child finds its parent.
-import { hash64, hashOut } from '../src/integrity/hash.js';
+import { hashOut, runHash } from '../src/integrity/hash.js';
 import { KeyIndex } from '../src/integrity/key-index.js';
 import { BatchHashes } from '../src/integrity/text-keys.js';
 import { check, runAndReport } from './lib/micro.js';
@@ -43,7 +43,7 @@ function guidBatch(): string[] {
 const pool = Array.from({ length: 256 }, guidBatch);
 const seedOf = (b: number): number => Math.imul(b + 1, 0x9e3779b1);
 const batchSize = (b: number): number => Math.min(BATCH, KEYS - b * BATCH);
-const batches = new BatchHashes();
+const batches = new BatchHashes(runHash);
 
 /** Inserts every key, the first position kept; `prefetch` as the checks do, else hashing key by key. */
 function fillDuplicateIndex(prefetch: boolean): KeyIndex {
@@ -57,7 +57,7 @@ function fillDuplicateIndex(prefetch: boolean): KeyIndex {
     for (let r = 0; r < count; r++) {
       if (prefetch) batches.recall(texts[r], r, seed);
       else {
-        hash64(texts[r]);
+        runHash.one(texts[r]);
         hashOut.hi ^= seed;
       }
       index.value[0] = position++;
@@ -70,7 +70,7 @@ function fillDuplicateIndex(prefetch: boolean): KeyIndex {
 const parentTexts = Array.from({ length: Math.ceil(PARENTS / BATCH) }, guidBatch).flat().slice(0, PARENTS);
 const parents = new KeyIndex(0, PARENTS);
 for (const text of parentTexts) {
-  hash64(text);
+  runHash.one(text);
   parents.insert(hashOut.hi, hashOut.lo);
 }
 
@@ -97,7 +97,7 @@ let firstPositions = true;
 for (let b = 0; b < BATCHES; b++) {
   const texts = pool[b % pool.length];
   for (let r = 0; r < batchSize(b); r++) {
-    hash64(texts[r]);
+    runHash.one(texts[r]);
     firstPositions &&= filled.find((hashOut.hi ^ seedOf(b)) >>> 0, hashOut.lo) && filled.value[0] === position;
     position++;
   }

@@ -19,7 +19,7 @@ import { windowFilter } from '../delta/window.js';
 import { DataError } from '../errors.js';
 import type { Cell, ValidatedBatch } from '../validate/compile.js';
 import { problem, type Problem } from '../validate/problems.js';
-import { hashEnd, hashOut, hashPiece, hashStart } from './hash.js';
+import { hashEnd, hashOut, hashPiece, hashStart, stableHash } from './hash.js';
 import { columnReferences, identityReader, orphanReason, type ColumnReference, type IdentityReader } from './keys.js';
 import { BatchHashes, sameText, SLICED_LENGTH, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
 
@@ -92,7 +92,7 @@ export class LinePositions {
 
 /** The identities read so far of a model with a change state: the state's table holds them. */
 class StateIdentities implements KeySet {
-  private readonly batch = new BatchHashes();
+  private readonly batch = new BatchHashes(stableHash);
 
   constructor(
     private readonly state: ChangeState,
@@ -398,7 +398,7 @@ export class IntegrityChecks {
   private readonly rowPositions: number[] = [];
   private readonly duplicates: (Problem | undefined)[] = [];
   /** Their hashes in the change state's table. */
-  private readonly stateKeys = new BatchHashes();
+  private readonly stateKeys = new BatchHashes(stableHash);
 
   /**
    * Keeps the new fingerprints of the last checked batch for the next

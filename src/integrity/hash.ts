@@ -7,7 +7,7 @@
 // pieces (hashStart, hashPiece..., hashEnd) hashes exactly as the pieces
 // joined would, without building the joined string.
 
-/** The halves of the last hash computed; read them right after calling hash64 or hashEnd. */
+/** The halves of the last hash computed; read them right after calling hash64, hashEnd or a TextHash's one. */
 export const hashOut = { hi: 0, lo: 0 };
 
 let lane1 = 0;
@@ -46,3 +46,105 @@ export function hash64(text: string, seed = 0): void {
   hashPiece(text);
   hashEnd();
 }
+
+/** How a key index hashes texts: one at a time, or a batch's at once. */
+export interface TextHash {
+  /** Puts the hash of `text` in hashOut. */
+  one(text: string): void;
+  /** Puts the hashes of texts[0, count) in `out`, high half then low half. */
+  many(texts: readonly string[], count: number, out: Uint32Array): void;
+}
+
+/** hash64, the hash the state file keeps. */
+export const stableHash: TextHash = {
+  one: (text) => hash64(text),
+  many(texts, count, out) {
+    for (let i = 0; i < count; i++) {
+      hash64(texts[i]);
+      out[2 * i] = hashOut.hi;
+      out[2 * i + 1] = hashOut.lo;
+    }
+  },
+};
+
+// The key indexes of one run are never written, so they may hash faster than
+// the state file can: an ASCII text is hashed from its encoding four bytes at
+// a step, a batch's texts encoded in one call. hash64 reads a text with
+// charCodeAt, one multiply per character and lane, and on the slices the
+// parsers cut, charCodeAt is slow: 90-150 ns a GUID against 40-70 this way.
+// Any other text (and any longer than BYTE_HASHED_CHARS) takes hash64, which
+// is exact for every UTF-16 text; whether a text is ASCII depends on it
+// alone, so a text hashes the same whichever way it comes.
+
+const BYTE_HASHED_CHARS = 1024;
+const encoder = new TextEncoder();
+let bytes = new Uint8Array(1 << 16);
+let words = new DataView(bytes.buffer);
+
+/** Room for `chars` characters of ASCII. */
+function reserve(chars: number): void {
+  if (bytes.length >= chars) return;
+  bytes = new Uint8Array(Math.max(chars, 2 * bytes.length));
+  words = new DataView(bytes.buffer);
+}
+
+/** True when `text` went into `bytes` from 0 as one byte a character, so it is ASCII. */
+function encodedAscii(text: string): boolean {
+  const { read, written } = encoder.encodeInto(text, bytes);
+  return read === text.length && written === text.length;
+}
+
+/** Puts the hash of the ASCII bytes [start, start + length) in hashOut. */
+function hashBytes(start: number, length: number): void {
+  let h1 = 0xdeadbeef ^ length;
+  let h2 = 0x41c6ce57;
+  const wordsEnd = start + (length & ~3);
+  let at = start;
+  for (; at < wordsEnd; at += 4) {
+    const w = words.getInt32(at, true);
+    // The shifts bring high bits down: a multiply alone only carries bits up.
+    h1 = Math.imul(h1 ^ w, 2654435761);
+    h1 ^= h1 >>> 15;
+    h2 = Math.imul(h2 ^ w, 1597334677);
+    h2 ^= h2 >>> 13;
+  }
+  let tail = 0;
+  for (; at < start + length; at++) tail = (tail << 8) | bytes[at];
+  h1 = Math.imul(h1 ^ tail, 2654435761);
+  h2 = Math.imul(h2 ^ tail, 1597334677);
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  hashOut.hi = h2 >>> 0;
+  hashOut.lo = h1 >>> 0;
+}
+
+/** The hash of the key indexes of one run; not stable across versions. */
+export const runHash: TextHash = {
+  one(text) {
+    if (text.length <= BYTE_HASHED_CHARS && encodedAscii(text)) hashBytes(0, text.length);
+    else hash64(text);
+  },
+  many(texts, count, out) {
+    let chars = 0;
+    let short = true;
+    for (let i = 0; i < count; i++) {
+      chars += texts[i].length;
+      short &&= texts[i].length <= BYTE_HASHED_CHARS;
+    }
+    reserve(chars);
+    // One batch of GUIDs encodes in one call; a batch with any other text goes text by text.
+    const joined = short ? (count === texts.length ? texts.join('') : texts.slice(0, count).join('')) : '';
+    const ascii = short && encodedAscii(joined);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const text = texts[i];
+      if (ascii) hashBytes(at, text.length);
+      else this.one(text);
+      at += text.length;
+      out[2 * i] = hashOut.hi;
+      out[2 * i + 1] = hashOut.lo;
+    }
+  },
+};

@@ -4,7 +4,7 @@
 // slots touched in a loop of their own (see BatchHashes), so that the
 // lookups that follow find them in cache.
 
-import { hash64, hashOut } from './hash.js';
+import { hashOut, runHash, type TextHash } from './hash.js';
 import { KeyIndex } from './key-index.js';
 import { NumberedKeys } from './numbered-keys.js';
 
@@ -53,12 +53,18 @@ export interface KeySet {
 export class BatchHashes {
   private texts: (string | undefined)[] = [];
   private hashes = new Uint32Array(0);
-  /** The hashes of the rows whose text differs from the row before, to touch. */
+  /** The texts that differ from the row before, and their hashes, to touch. */
+  private readonly distinctTexts: string[] = [];
   private distinct = new Uint32Array(0);
+  /** For each row with a text, its place in distinctTexts. */
+  private distinctOf = new Int32Array(0);
   /** 1 for a row hashed right after the row before it, with the same text. */
   private repeated = new Uint8Array(0);
   /** Keeps the touching loop's loads from being optimized away. */
   touched = 0;
+
+  /** `hash`: runHash for the indexes of a run, stableHash for the state file's table. */
+  constructor(private readonly hash: TextHash) {}
 
   /**
    * Hashes the text of each row that `skip` does not pass over, touching
@@ -69,11 +75,12 @@ export class BatchHashes {
     if (this.hashes.length < 2 * count) {
       this.hashes = new Uint32Array(4 * count);
       this.distinct = new Uint32Array(4 * count);
+      this.distinctOf = new Int32Array(2 * count);
       this.repeated = new Uint8Array(2 * count);
     }
-    const { texts, hashes, distinct, repeated } = this;
+    const { texts, hashes, distinctTexts, distinct, distinctOf, repeated } = this;
     texts.length = count;
-    let distinctCount = 0;
+    distinctTexts.length = 0;
     let previous: string | undefined;
     let previousRow = -1;
     for (let r = 0; r < count; r++) {
@@ -84,18 +91,21 @@ export class BatchHashes {
         continue;
       }
       texts[r] = text;
-      // Children of one parent come together: hashOut still holds the parent's hash, and its slot is touched once.
-      const repeat = sameText(text, previous);
-      if (!repeat) hash64(text);
-      hashes[2 * r] = (hashOut.hi ^ seed) >>> 0;
-      hashes[2 * r + 1] = hashOut.lo;
-      if (!repeat) {
-        distinct[2 * distinctCount] = hashes[2 * r];
-        distinct[2 * distinctCount + 1] = hashes[2 * r + 1];
-        distinctCount++;
-      } else if (previousRow === r - 1) repeated[r] = 1;
+      // Children of one parent come together: the parent's text is hashed, and its slot touched, once.
+      if (sameText(text, previous)) {
+        if (previousRow === r - 1) repeated[r] = 1;
+      } else distinctTexts.push(text);
+      distinctOf[r] = distinctTexts.length - 1;
       previous = text;
       previousRow = r;
+    }
+    const distinctCount = distinctTexts.length;
+    this.hash.many(distinctTexts, distinctCount, distinct);
+    for (let d = 0; d < distinctCount; d++) distinct[2 * d] = (distinct[2 * d] ^ seed) >>> 0;
+    for (let r = 0; r < count; r++) {
+      if (texts[r] === undefined) continue;
+      hashes[2 * r] = distinct[2 * distinctOf[r]];
+      hashes[2 * r + 1] = distinct[2 * distinctOf[r] + 1];
     }
     this.touched |= index.touchAll(distinct, distinctCount);
   }
@@ -120,7 +130,7 @@ export class BatchHashes {
       hashOut.lo = this.hashes[2 * row + 1];
       return;
     }
-    hash64(text);
+    this.hash.one(text);
     hashOut.hi = (hashOut.hi ^ seed) >>> 0;
   }
 }
@@ -136,7 +146,7 @@ export class TextKeyIndex implements KeySet {
   private hashed: KeyIndex | undefined;
   /** Whether `hashed` was sized for every expected key. */
   private hashedSized = false;
-  private readonly batch = new BatchHashes();
+  private readonly batch = new BatchHashes(runHash);
   private readonly holds: (text: string) => boolean;
 
   /** `expectedKeys` sizes the hash index when the keys go by hash. */
@@ -233,7 +243,7 @@ export class TextKeyIndex implements KeySet {
     }
     if (numbered.refused && numbered.size > 0) {
       for (const [text, word] of numbered.drain()) {
-        hash64(text);
+        runHash.one(text);
         this.hashed.value[0] = word;
         this.hashed.insert(hashOut.hi, hashOut.lo);
       }
