@@ -120,12 +120,15 @@ function hashBytes(start: number, length: number): void {
   hashOut.lo = h1 >>> 0;
 }
 
+/** runHash of one text. */
+function runHashOne(text: string): void {
+  if (text.length <= BYTE_HASHED_CHARS && encodedAscii(text)) hashBytes(0, text.length);
+  else hash64(text);
+}
+
 /** The hash of the key indexes of one run; not stable across versions. */
 export const runHash: TextHash = {
-  one(text) {
-    if (text.length <= BYTE_HASHED_CHARS && encodedAscii(text)) hashBytes(0, text.length);
-    else hash64(text);
-  },
+  one: runHashOne,
   many(texts, count, out) {
     let chars = 0;
     let short = true;
@@ -133,15 +136,17 @@ export const runHash: TextHash = {
       chars += texts[i].length;
       short &&= texts[i].length <= BYTE_HASHED_CHARS;
     }
-    reserve(chars);
     // One batch of GUIDs encodes in one call; a batch with any other text goes text by text.
-    const joined = short ? (count === texts.length ? texts.join('') : texts.slice(0, count).join('')) : '';
-    const ascii = short && encodedAscii(joined);
+    let ascii = false;
+    if (short) {
+      reserve(chars);
+      ascii = encodedAscii(count === texts.length ? texts.join('') : texts.slice(0, count).join(''));
+    }
     let at = 0;
     for (let i = 0; i < count; i++) {
       const text = texts[i];
       if (ascii) hashBytes(at, text.length);
-      else this.one(text);
+      else runHashOne(text);
       at += text.length;
       out[2 * i] = hashOut.hi;
       out[2 * i + 1] = hashOut.lo;
