@@ -31,8 +31,11 @@ export function hashPiece(text: string): void {
 }
 
 export function hashEnd(): void {
-  let h1 = lane1;
-  let h2 = lane2;
+  crossMix(lane1, lane2);
+}
+
+/** Mixes the two lanes into each other and puts the result in hashOut. */
+function crossMix(h1: number, h2: number): void {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
@@ -112,12 +115,7 @@ function hashBytes(start: number, length: number): void {
   for (; at < start + length; at++) tail = (tail << 8) | bytes[at];
   h1 = Math.imul(h1 ^ tail, 2654435761);
   h2 = Math.imul(h2 ^ tail, 1597334677);
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  hashOut.hi = h2 >>> 0;
-  hashOut.lo = h1 >>> 0;
+  crossMix(h1, h2);
 }
 
 /** runHash of one text. */

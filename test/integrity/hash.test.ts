@@ -18,6 +18,15 @@ describe('hash64', () => {
     assert.equal(seen.size, 100_000);
   });
 
+  it('gives the values that state files already hold', () => {
+    hash64('INV-1');
+    assert.deepEqual([hashOut.hi, hashOut.lo], [3157188996, 1998057964]);
+    hash64('0f8fad5b-d9cb-469f-a165-70867728950e');
+    assert.deepEqual([hashOut.hi, hashOut.lo], [4124461526, 2110956238]);
+    hash64('Müller', 7);
+    assert.deepEqual([hashOut.hi, hashOut.lo], [2638689110, 3897116304]);
+  });
+
   it('hashes a text given in pieces as the joined text, so state files stay valid', () => {
     for (const pieces of [['erpKey\u001e', 'INV-1', '\u001f'], ['', 'é', '😀x'], []]) {
       hashStart(99);
