@@ -52,11 +52,10 @@ export interface KeySet {
  */
 export class BatchHashes {
   private texts: (string | undefined)[] = [];
-  private hashes = new Uint32Array(0);
-  /** The texts that differ from the row before, and their hashes, to touch. */
+  /** The texts that differ from the row before, and their hashes (seeded), to touch. */
   private readonly distinctTexts: string[] = [];
   private distinct = new Uint32Array(0);
-  /** For each row with a text, its place in distinctTexts. */
+  /** For each row with a text, its place in distinctTexts, and so its hash. */
   private distinctOf = new Int32Array(0);
   /** 1 for a row hashed right after the row before it, with the same text. */
   private repeated = new Uint8Array(0);
@@ -72,13 +71,12 @@ export class BatchHashes {
    * index stores it.
    */
   fill(count: number, textOf: TextOf, index: KeyIndex, seed = 0, skip?: (text: string) => boolean): void {
-    if (this.hashes.length < 2 * count) {
-      this.hashes = new Uint32Array(4 * count);
+    if (this.distinctOf.length < count) {
       this.distinct = new Uint32Array(4 * count);
       this.distinctOf = new Int32Array(2 * count);
       this.repeated = new Uint8Array(2 * count);
     }
-    const { texts, hashes, distinctTexts, distinct, distinctOf, repeated } = this;
+    const { texts, distinctTexts, distinct, distinctOf, repeated } = this;
     texts.length = count;
     distinctTexts.length = 0;
     let previous: string | undefined;
@@ -102,11 +100,6 @@ export class BatchHashes {
     const distinctCount = distinctTexts.length;
     this.hash.many(distinctTexts, distinctCount, distinct);
     for (let d = 0; d < distinctCount; d++) distinct[2 * d] = (distinct[2 * d] ^ seed) >>> 0;
-    for (let r = 0; r < count; r++) {
-      if (texts[r] === undefined) continue;
-      hashes[2 * r] = distinct[2 * distinctOf[r]];
-      hashes[2 * r + 1] = distinct[2 * distinctOf[r] + 1];
-    }
     this.touched |= index.touchAll(distinct, distinctCount);
   }
 
@@ -126,8 +119,9 @@ export class BatchHashes {
    */
   recall(text: string, row: number, seed = 0): void {
     if (this.filled(text, row)) {
-      hashOut.hi = this.hashes[2 * row];
-      hashOut.lo = this.hashes[2 * row + 1];
+      const d = this.distinctOf[row];
+      hashOut.hi = this.distinct[2 * d];
+      hashOut.lo = this.distinct[2 * d + 1];
       return;
     }
     this.hash.one(text);
