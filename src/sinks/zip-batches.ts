@@ -17,8 +17,11 @@ import { ZipArchive } from 'archiver';
 import type { Model } from '../schema/index.js';
 import { temporaryPath } from '../util/atomic.js';
 import { PendingBatches } from './pending.js';
+import { useNativeCrc32 } from './zip-crc.js';
 import { batchFileName, type BatchEntryInfo, type BatchInfo, type BatchLimits, type EntryLayout } from './types.js';
 import { CENTRAL_HEADER, DATA_DESCRIPTOR, deflateBound, END_OF_CENTRAL_DIRECTORY, entryOverhead, FINISH_BLOCK, LOCAL_HEADER, type EncodedLines } from './zip-layout.js';
+
+useNativeCrc32();
 
 /**
  * What each stream of an open archive buffers (its record source, archiver's
