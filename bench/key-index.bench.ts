@@ -53,7 +53,7 @@ function fillDuplicateIndex(prefetch: boolean): KeyIndex {
     const texts = pool[b % pool.length];
     const seed = seedOf(b);
     const count = batchSize(b);
-    if (prefetch) batches.fill(count, (r) => texts[r], index, seed);
+    if (prefetch) batches.fillRows(texts, count, index, seed);
     for (let r = 0; r < count; r++) {
       if (prefetch) batches.recall(texts[r], r, seed);
       else {

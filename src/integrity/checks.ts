@@ -274,10 +274,9 @@ export class IntegrityChecks {
     if (indexed) {
       keys.length = rows.length;
       for (let r = 0; r < rows.length; r++) keys[r] = identity.text(rows[r]);
-      const keyOf = (r: number): string | undefined => keys[r];
-      seen?.prefetch(rows.length, keyOf);
+      seen?.prefetchRows(keys, rows.length);
       // The seed keeps equal keys of different models apart in the one state table.
-      if (state) this.stateKeys.fill(rows.length, keyOf, state.table, seed);
+      if (state) this.stateKeys.fillRows(keys, rows.length, state.table, seed);
       // Duplicates depend on validation alone, so a batch's are decided in one
       // loop: its index operations run back to back and their cache misses
       // overlap, where each row's other checks would hold them apart.

@@ -135,6 +135,39 @@ describe('TextKeyIndex', () => {
     assert.equal(index.find('Umbrella', 0), false);
   });
 
+  it('finds a batch’s identities prefetched a row each, and a text that is not the row’s all the same', () => {
+    const guid = (i: number) => `3f2504e0-4f89-11d3-9a0c-${i.toString(16).padStart(11, '0')}f`;
+    for (const withoutText of [false, true]) {
+      const index = new TextKeyIndex(1);
+      for (let i = 0; i < 4; i++) {
+        index.value[0] = 100 + i;
+        index.insert(guid(i));
+      }
+      // Slices of one text, as cells cut from a file are; a repeat in a row is hashed on its own.
+      const file = [guid(2), guid(7), guid(7), guid(0), guid(3)].join(',');
+      const batch: (string | undefined)[] = file.split(',').map((_, r) => file.slice(37 * r, 37 * r + 36));
+      if (withoutText) batch.push(undefined);
+      index.prefetchRows(batch, batch.length);
+      assert.deepEqual(
+        batch.map((text, r) => (text === undefined ? undefined : index.find(text, r) ? index.value[0] : false)),
+        [102, false, false, 100, 103, ...(withoutText ? [undefined] : [])],
+      );
+      assert.deepEqual(
+        batch.map((_, r) => index.repeats(r)),
+        batch.map((_, r) => withoutText && r === 2),
+      );
+      // Row 0 was prefetched as guid(2): another text given for it is hashed afresh.
+      assert.equal(index.find(guid(1), 0), true);
+      assert.equal(index.value[0], 101);
+      assert.equal(index.find(guid(9), 0), false);
+      // Inserting by row takes the prefetched hash: the key is found afterwards by text alone.
+      index.value[0] = 7;
+      assert.equal(index.insertIfAbsent(batch[1]!, 1), true);
+      assert.equal(index.find(guid(7)), true);
+      assert.equal(index.value[0], 7);
+    }
+  });
+
   it('finds the rows of a prefetched run of equal texts, as children name one parent', () => {
     const index = new TextKeyIndex(0);
     for (const text of ['ACME', 'Globex']) index.insert(text);
