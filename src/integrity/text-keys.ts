@@ -197,15 +197,19 @@ export class TextKeyIndex implements KeySet {
 
   /** Hashes and touches the batch's texts that are not numbered (numbered ones need no prefetch). */
   prefetch(count: number, textOf: TextOf): void {
-    if (this.hashed) this.batch.fill(count, textOf, this.hashed, 0, this.numbered.refused ? undefined : this.holds);
+    if (this.hashed) this.batch.fill(count, textOf, this.hashed, 0, this.allByHash ? undefined : this.holds);
   }
 
   /** As prefetch, for a batch's identities, one a row in `texts` (see BatchHashes.fillRows). */
   prefetchRows(texts: readonly (string | undefined)[], count: number): void {
     if (!this.hashed) return;
-    // Until a key is held by number, none is skipped.
-    if (this.numbered.refused || this.numbered.size === 0) this.batch.fillRows(texts, count, this.hashed);
+    if (this.allByHash) this.batch.fillRows(texts, count, this.hashed);
     else this.batch.fill(count, (r) => texts[r], this.hashed, 0, this.holds);
+  }
+
+  /** Whether no key is held by number (none yet, or numbers refused): then every key goes by hash and none is skipped. */
+  private get allByHash(): boolean {
+    return this.numbered.size === 0 || this.numbered.refused;
   }
 
   repeats(row: number): boolean {
@@ -262,7 +266,7 @@ export class TextKeyIndex implements KeySet {
    */
   private hashIndex(): KeyIndex {
     const numbered = this.numbered;
-    const allByHash = numbered.size === 0 || numbered.refused;
+    const allByHash = this.allByHash;
     if (this.hashed === undefined || (allByHash && !this.hashedSized)) {
       const index = new KeyIndex(this.valueWords, allByHash ? this.expectedKeys : 0);
       for (const entry of this.hashed?.entries() ?? []) {
