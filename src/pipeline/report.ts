@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { csvCell } from '../sinks/format.js';
+import { csvCell, NEEDS_QUOTES } from '../sinks/format.js';
 import { temporaryPath } from '../util/atomic.js';
 import type { Problem } from '../validate/problems.js';
 
@@ -14,8 +14,12 @@ export const REPORT_COLUMNS = ['file', 'line', 'model', 'erpKey', 'field', 'code
 const MAX_VALUE_CHARS = 200;
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+/** Anything safeCell would change, in one test: most keys and values need nothing. */
+const NEEDS_CARE = new RegExp(`${FORMULA_START.source}|${NEEDS_QUOTES.source}`);
+
 /** Text safe to open in a spreadsheet: truncated, and never read as a formula. */
 export function safeCell(text: string, max = MAX_VALUE_CHARS): string {
+  if (text.length <= max && !NEEDS_CARE.test(text)) return text;
   let out = text.length > max ? text.slice(0, max) + '…' : text;
   if (FORMULA_START.test(out)) out = "'" + out;
   return csvCell(out);
@@ -67,9 +71,17 @@ export class ReportWriter {
       const more = problems.slice(1).map((p) => `${p.field || 'record'} ${p.code}`);
       problemCells = this.problemCells(problems[0], safeCell(`${problems[0].reason} (and ${more.length} more: ${more.join(', ')})`, 1000));
     }
-    this.pending += `${this.repeated(row.file, 1000)},${row.line},${row.model},${safeCell(row.key)},${problemCells}\n`;
+    if (row.file !== this.lastFile) {
+      this.lastFile = row.file;
+      this.lastFileCell = this.repeated(row.file, 1000);
+    }
+    this.pending += `${this.lastFileCell},${row.line},${row.model},${safeCell(row.key)},${problemCells}\n`;
     this.rows++;
   }
+
+  /** The file of the last row added, and its cell: a batch's rows share one. */
+  private lastFile = '';
+  private lastFileCell = '';
 
   /** The last single problem added, and its cells. */
   private lastProblem: Problem | undefined;

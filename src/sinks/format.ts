@@ -14,7 +14,7 @@ export interface LineFormatter {
 }
 
 // A cell of blanks only is quoted too: common readers take it unquoted as empty.
-const NEEDS_QUOTES = /[",\r\n]|^\s+$/;
+export const NEEDS_QUOTES = /[",\r\n]|^\s+$/;
 const QUOTES = /"/g;
 
 export function csvCell(text: string): string {
