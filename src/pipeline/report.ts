@@ -71,25 +71,30 @@ export class ReportWriter {
       const more = problems.slice(1).map((p) => `${p.field || 'record'} ${p.code}`);
       problemCells = this.problemCells(problems[0], safeCell(`${problems[0].reason} (and ${more.length} more: ${more.join(', ')})`, 1000));
     }
-    if (row.file !== this.lastFile) {
+    if (row.file !== this.lastFile || row.model !== this.lastModel) {
       this.lastFile = row.file;
-      this.lastFileCell = this.repeated(row.file, 1000);
+      this.lastModel = row.model;
+      this.fileCells = `${this.repeated(row.file, 1000)},`;
+      this.modelCells = `,${row.model},`;
     }
-    this.pending += `${this.lastFileCell},${row.line},${row.model},${safeCell(row.key)},${problemCells}\n`;
+    // Few pieces a row: each join of two long texts is one more object to build and flatten.
+    this.pending += this.fileCells + row.line + this.modelCells + safeCell(row.key) + problemCells;
     this.rows++;
   }
 
-  /** The file of the last row added, and its cell: a batch's rows share one. */
+  /** The file and model of the last row added, and their cells with the separators around them: a batch's rows share them. */
   private lastFile = '';
-  private lastFileCell = '';
+  private lastModel = '';
+  private fileCells = ',';
+  private modelCells = ',,';
 
   /** The last single problem added, and its cells. */
   private lastProblem: Problem | undefined;
   private lastProblemCells = '';
 
-  /** The field, code, reason and value cells of a row whose first problem is `first`. */
+  /** The field, code, reason and value cells of a row whose first problem is `first`, from the comma before them to the line break. */
   private problemCells(first: Problem, reasonCell: string): string {
-    return `${this.repeated(first.field)},${first.code},${reasonCell},${safeCell(first.value)}`;
+    return `,${this.repeated(first.field)},${first.code},${reasonCell},${safeCell(first.value)}\n`;
   }
 
   private repeated(text: string, max?: number): string {
