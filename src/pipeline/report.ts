@@ -83,10 +83,10 @@ export class ReportWriter {
   }
 
   /** The file and model of the last row added, and their cells with the separators around them: a batch's rows share them. */
-  private lastFile = '';
-  private lastModel = '';
-  private fileCells = ',';
-  private modelCells = ',,';
+  private lastFile: string | undefined;
+  private lastModel: string | undefined;
+  private fileCells = '';
+  private modelCells = '';
 
   /** The last single problem added, and its cells. */
   private lastProblem: Problem | undefined;

@@ -44,31 +44,33 @@ describe('ReportWriter', () => {
     assert.ok(rows.every((r) => r.file === 'lines.csv' && r.model === 'InvoiceLine'));
   });
 
-  it('makes each cell safe whether or not it needs it, as files alternate', async (t) => {
+  it('makes each cell safe whether or not it needs it, as files and models alternate', async (t) => {
     const path = join(await tempDir(t), 'rejects.csv');
     const report = new ReportWriter(path);
     const missing = problem('REQUIRED', 'companyName', 'missing', '');
     const long = 'K'.repeat(250);
-    const rows: [string, string][] = [
-      ['plain.csv', 'C-1'],
-      ['a, "b".csv', 'C-2'],
-      ['plain.csv', '  '],
-      ['=cmd.csv', '-1'],
-      ['plain.csv', long],
-      ['a, "b".csv', 'C,3'],
+    const rows: [string, string, string][] = [
+      ['plain.csv', 'Company', 'C-1'],
+      ['a, "b".csv', 'Company', 'C-2'],
+      ['plain.csv', 'Company', '  '],
+      ['plain.csv', 'Contact', 'CT-1'],
+      ['=cmd.csv', 'Contact', '-1'],
+      ['plain.csv', 'Company', long],
+      ['a, "b".csv', 'Company', 'C,3'],
     ];
-    rows.forEach(([file, key], i) => report.add({ file, line: i + 2, model: 'Company', key, problems: [missing] }));
+    rows.forEach(([file, model, key], i) => report.add({ file, line: i + 2, model, key, problems: [missing] }));
     await report.close();
     const read = await parseCsv(await readFile(path, 'utf8'));
     assert.deepEqual(
-      read.map((r) => [r.file, r.line, r.erpKey]),
+      read.map((r) => [r.file, r.line, r.model, r.erpKey]),
       [
-        ['plain.csv', '2', 'C-1'],
-        ['a, "b".csv', '3', 'C-2'],
-        ['plain.csv', '4', '  '],
-        ["'=cmd.csv", '5', "'-1"],
-        ['plain.csv', '6', 'K'.repeat(200) + '…'],
-        ['a, "b".csv', '7', 'C,3'],
+        ['plain.csv', '2', 'Company', 'C-1'],
+        ['a, "b".csv', '3', 'Company', 'C-2'],
+        ['plain.csv', '4', 'Company', '  '],
+        ['plain.csv', '5', 'Contact', 'CT-1'],
+        ["'=cmd.csv", '6', 'Contact', "'-1"],
+        ['plain.csv', '7', 'Company', 'K'.repeat(200) + '…'],
+        ['a, "b".csv', '8', 'Company', 'C,3'],
       ],
     );
   });
