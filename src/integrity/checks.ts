@@ -204,6 +204,24 @@ export class IntegrityChecks {
     };
   }
 
+  /**
+   * Notes on the current model's checks, once it is read: references whose
+   * target model has no input in this run, where every value is an orphan.
+   * That is most often a file left off the command line, and the report
+   * alone would show it only as one orphan per record.
+   */
+  notes(): string[] {
+    const { references } = this.current!;
+    const policy = this.options.orphans === 'reject' ? 'rejected as ORPHAN' : 'listed as ORPHAN in warnings.csv';
+    return references
+      .filter((ref) => ref.target !== undefined && ref.orphans > 0 && !this.plannedModels.includes(ref.target))
+      .map((ref) => {
+        const target = ref.target!.name;
+        const records = ref.orphans === 1 ? '1 record' : `${ref.orphans.toLocaleString('en-US')} records`;
+        return `${ref.field.name} names ${target} records, but this run has no ${target} input: ${records} ${policy}; give the ${target} file too to check them`;
+      });
+  }
+
   /** Replaces the state file with the state this run leaves. */
   async saveState(): Promise<void> {
     await this.options.state?.save();
@@ -456,6 +474,7 @@ export class IntegrityChecks {
       if (value === null) continue;
       if (ref.target) {
         if (this.found[r][index] === 1) continue;
+        ref.orphans++;
         if (sameText(value, ref.lastMissing)) {
           (problems ??= []).push(ref.lastOrphan!);
           continue;

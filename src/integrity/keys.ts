@@ -67,6 +67,8 @@ export interface ColumnReference {
   lastOrphan: Problem | undefined;
   /** The ORPHAN reason, made once, when the target is fixed. */
   orphanReason: string | undefined;
+  /** ORPHAN problems found for this reference so far. */
+  orphans: number;
 }
 
 /**
@@ -91,6 +93,7 @@ export function columnReferences(model: Model, columns: readonly Field[]): Colum
       lastMissing: undefined,
       lastOrphan: undefined,
       orphanReason: ref.target === undefined ? undefined : orphanReason(ref.field, ref.target, ref.targetField),
+      orphans: 0,
     }))
     .filter((ref) => ref.column >= 0);
 }

@@ -347,7 +347,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
         if (input.model === model) await processFile(input, columns, formatter, keys);
       }
       await nested.write(model, sink);
-      for (const note of keys.notes()) warnings.push(`${model.name}: ${note}`);
+      for (const note of [...keys.notes(), ...integrity.notes()]) warnings.push(`${model.name}: ${note}`);
       await sink.endModel();
     }
     // An earlier run's manifest must not describe the batches about to be renamed:

@@ -174,6 +174,21 @@ for (const state of [false, true]) {
         assert.ok(!existsSync(`${outDir}/warnings.csv`), 'an earlier run\'s warnings.csv removed');
       });
 
+      it('says once per reference when its target model has no input in the run, with the records it left orphaned', async (t) => {
+        const lines = [...LINES, 'L-4,INV-1,2'];
+        const note = (count: number, policy: string) =>
+          `InvoiceLine: invoiceErpKey names Invoice records, but this run has no Invoice input: ${count} records ${policy}; give the Invoice file too to check them`;
+        const delta = await build(t, { 'invoicelines.csv': lines });
+        assert.deepEqual(delta.result.warnings, [note(4, 'listed as ORPHAN in warnings.csv')]);
+        assert.equal(delta.warnings.length, 4);
+        const full = await build(t, { 'invoicelines.csv': [...lines, 'L-1,INV-1,9'] }, { isFullSync: true });
+        // The duplicate is rejected as such, not counted again as an orphan.
+        assert.deepEqual(full.result.warnings, [note(4, 'rejected as ORPHAN')]);
+        assert.deepEqual(full.rejects.map((r) => r.code).sort(), ['DUPLICATE_KEY', 'ORPHAN', 'ORPHAN', 'ORPHAN', 'ORPHAN']);
+        const complete = await build(t, files);
+        assert.deepEqual(complete.result.warnings, [], 'no note when the target has an input, whatever its orphans');
+      });
+
       it('--orphans reject applies to a delta too, and off checks nothing', async (t) => {
         const rejected = await build(t, files, { orphans: 'reject' });
         assert.equal(rejected.rejects.filter((r) => r.code === 'ORPHAN').length, 3);
