@@ -238,29 +238,43 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     return compileMappedRowValidator({ model: input.model, outputColumns: columns, entry: input.mapped.entry, byName: input.columns.fields }, header);
   }
 
-  function recordBatches(input: PlannedInput, read: ReadOptions, onHeader: (header: CsvHeader) => void): AsyncIterable<SourceBatch> {
+  /** `keepVerbatim`: CSV records that can be written as they came keep their text (only worth it when the batches are formatted as CSV). */
+  function recordBatches(input: PlannedInput, read: ReadOptions, onHeader: (header: CsvHeader) => void, keepVerbatim = false): AsyncIterable<SourceBatch> {
     switch (input.format) {
       case 'protobuf':
         return protobufBatches(readBytes(input, read), input.model, { maxRecordBytes: maxRecordChars });
       case 'csv':
-        return csvBatches(readText(input, read), { delimiter: options.delimiter, maxRecordChars }, onHeader);
+        return csvBatches(readText(input, read), { delimiter: options.delimiter, maxRecordChars, keepVerbatim }, onHeader);
       default:
         // A mapping reads paths into nested objects; the plain validator reads field lists, which parse faster.
         return jsonBatches(readText(input, read), input.format, input.path, { maxRecordChars, fields: !input.mapped });
     }
   }
 
-  /** read -> decode -> parse -> validate, as validated batches. */
-  async function* validatedBatches(input: PlannedInput, columns: Field[], onBytes?: (n: number) => void, notes?: string[]): AsyncGenerator<ValidatedBatch> {
+  /**
+   * read -> decode -> parse -> validate, as validated batches. For a build's
+   * own pass over an input (not a rescan): `onBytes` counts what is read,
+   * `notes` gathers the validator's notes, `keepVerbatim` as for recordBatches.
+   */
+  async function* validatedBatches(
+    input: PlannedInput,
+    columns: Field[],
+    pass: { onBytes?: (n: number) => void; notes?: string[]; keepVerbatim?: boolean } = {},
+  ): AsyncGenerator<ValidatedBatch> {
     let validate: BatchValidator | undefined = input.format === 'csv' ? undefined : objectValidator(input, columns);
-    const batches = recordBatches(input, { ...readOptions, onBytes }, (header) => {
-      validate = rowValidator(input, columns, header.names);
-    });
+    const batches = recordBatches(
+      input,
+      { ...readOptions, onBytes: pass.onBytes },
+      (header) => {
+        validate = rowValidator(input, columns, header.names);
+      },
+      pass.keepVerbatim,
+    );
     for await (const batch of batches) {
       options.signal?.throwIfAborted();
       yield validate!(batch);
     }
-    for (const note of validate?.notes?.() ?? []) notes?.push(`${input.path}: ${note}`);
+    for (const note of validate?.notes?.() ?? []) pass.notes?.push(`${input.path}: ${note}`);
   }
 
   async function* rescan(model: Model): AsyncGenerator<ScannedBatch> {
@@ -274,14 +288,13 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     const tally: InputSummary = { file: input.path, model: input.model.name, format: input.format, ...emptyTally() };
     inputs.push(tally);
     const fileIndex = plan.inputs.indexOf(input);
-    const batches = validatedBatches(
-      input,
-      columns,
-      (n) => {
+    const batches = validatedBatches(input, columns, {
+      onBytes: (n) => {
         bytesRead += n;
       },
-      warnings,
-    );
+      notes: warnings,
+      keepVerbatim: entryFormat === 'csv',
+    });
     // Each stage is an async generator pulling from the one before, so a
     // slow sink holds back parsing and reading: backpressure end to end.
     for await (const result of batches) {

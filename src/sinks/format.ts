@@ -1,6 +1,6 @@
 // Output line formatters, compiled once per model and column set.
 import type { Field } from '../schema/index.js';
-import type { Cell } from '../validate/compile.js';
+import type { Row } from '../validate/compile.js';
 
 export type EntryFormat = 'csv' | 'jsonl';
 
@@ -10,7 +10,7 @@ export interface LineFormatter {
   /** Text that opens every entry (the CSV header line), possibly empty. */
   header: string;
   /** One record as a complete line, newline included. */
-  line(row: readonly Cell[]): string;
+  line(row: Readonly<Row>): string;
 }
 
 // A cell of blanks only is quoted too: common readers take it unquoted as empty.
@@ -35,6 +35,7 @@ export function csvFormatter(columns: readonly Field[]): LineFormatter {
     extension: 'csv',
     header: columns.map((f) => f.name).join(',') + '\n',
     line(row) {
+      if (row.verbatim !== undefined) return row.verbatim;
       if (n === 0) return '\n';
       for (let c = 0; c < n; c++) {
         const v = row[c];

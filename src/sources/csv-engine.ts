@@ -5,18 +5,34 @@
 // cap so that one stray quote cannot swallow the file, at several hundred
 // thousand rows per second (bench/parse-csv.bench.ts has the comparison).
 
+import { NEEDS_QUOTES } from '../sinks/format.js';
 import type { LocatedProblem } from './types.js';
 
 export interface CsvEngineOptions {
   delimiter: string;
   /** A record (or one quoted field) longer than this many characters is rejected. */
   maxRecordChars: number;
+  /** Collect `verbatim` (with the delimiter ",", the one the CSV output writes). */
+  keepVerbatim?: boolean;
 }
 
 const NEED_MORE = 1;
 const QUOTE = 34;
 const CR = 13;
 const LF = 10;
+const SPACE = 32;
+const BLANKS_ONLY = /^\s+$/;
+
+/**
+ * Whether the CSV output writes this unquoted field unquoted too. It holds no
+ * quote, delimiter or line feed, so only blanks alone (or a carriage return,
+ * ruled out apart) would have it quoted; the first character settles nearly
+ * every field.
+ */
+function plainUnquoted(field: string): boolean {
+  const c = field.charCodeAt(0);
+  return !(c <= SPACE || c >= 127) || !BLANKS_ONLY.test(field);
+}
 
 interface Failure {
   code: 'MALFORMED' | 'TOO_LARGE';
@@ -26,6 +42,16 @@ interface Failure {
 export class CsvEngine {
   rows: string[][] = [];
   lines: number[] = [];
+  /**
+   * With keepVerbatim, one entry a record: its own text, line feed included,
+   * when that is exactly the line the CSV output writes for the same fields
+   * (a line feed at its end and no carriage return anywhere, and quotes
+   * around just the fields that need them, as `csvCell` puts them), else
+   * undefined. A record whose fields all pass validation unchanged can then
+   * be written as it came, with no joining and no quoting: for a clean
+   * export that is most of the formatting work.
+   */
+  verbatim: (string | undefined)[] = [];
   problems: LocatedProblem[] = [];
   /** Fields every record must have; set once the header is known. Multi-line records with another count are treated as a stray quote. */
   expectedFields = 0;
@@ -36,6 +62,11 @@ export class CsvEngine {
   readonly delimiter: string;
   private readonly delimCode: number;
   private readonly maxRecordChars: number;
+  private readonly keepVerbatim: boolean;
+  /** The first carriage return at or after the record being parsed (buf.length when none): a record before it has none. */
+  private nextCR = -1;
+  /** Whether the quoted record being parsed is quoted as csvCell would quote it. */
+  private canonical = true;
   private fields: string[] = [];
   private recordStart = 0;
   private recordNewlines = 0;
@@ -46,6 +77,7 @@ export class CsvEngine {
     this.delimiter = options.delimiter;
     this.delimCode = options.delimiter.charCodeAt(0);
     this.maxRecordChars = options.maxRecordChars;
+    this.keepVerbatim = (options.keepVerbatim ?? false) && options.delimiter === ',';
   }
 
   /** Parses every complete record in `text` (plus what was left over before). */
@@ -71,12 +103,22 @@ export class CsvEngine {
   }
 
   /** Hands over the records parsed so far. */
-  take(): { rows: string[][]; lines: number[]; problems: LocatedProblem[] } {
-    const out = { rows: this.rows, lines: this.lines, problems: this.problems };
+  take(): { rows: string[][]; lines: number[]; verbatim: (string | undefined)[] | undefined; problems: LocatedProblem[] } {
+    const out = { rows: this.rows, lines: this.lines, verbatim: this.keepVerbatim ? this.verbatim : undefined, problems: this.problems };
     this.rows = [];
     this.lines = [];
+    this.verbatim = [];
     this.problems = [];
     return out;
+  }
+
+  /** Whether buf[start, end) holds no carriage return; nextCR moves on only when passed, so a file without any is searched once a chunk. */
+  private noCR(buf: string, start: number, end: number): boolean {
+    if (this.nextCR < start) {
+      this.nextCR = buf.indexOf('\r', start);
+      if (this.nextCR === -1) this.nextCR = buf.length;
+    }
+    return this.nextCR >= end;
   }
 
   private parse(final: boolean): void {
@@ -100,8 +142,10 @@ export class CsvEngine {
         const end = nl > pos && buf.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
         if (end - pos > this.maxRecordChars) this.tooLarge(buf, pos);
         else if (end > pos) {
-          this.rows.push(buf.slice(pos, end).split(delim));
+          const fields = buf.slice(pos, end).split(delim);
+          this.rows.push(fields);
           this.lines.push(this.line);
+          if (this.keepVerbatim) this.verbatim.push(nl < len && this.noCR(buf, pos, nl) && fields.every(plainUnquoted) ? buf.slice(pos, nl + 1) : undefined);
         }
         this.line++;
         pos = nl + 1;
@@ -140,6 +184,7 @@ export class CsvEngine {
     }
     this.buf = pos >= len ? '' : buf.slice(pos);
     this.nextQuote = -1;
+    this.nextCR = -1;
   }
 
   /**
@@ -152,6 +197,7 @@ export class CsvEngine {
     const fields: string[] = [];
     this.fields = fields;
     this.recordStart = start;
+    this.canonical = true;
     let newlines = 0;
     let i = start;
     // The next line end, found once per line rather than once per field.
@@ -164,6 +210,7 @@ export class CsvEngine {
         let value = '';
         let j = i + 1;
         let closed = -1;
+        let doubled = false;
         for (;;) {
           const k = buf.indexOf('"', j);
           if (k === -1 || k - start > this.maxRecordChars) {
@@ -176,6 +223,7 @@ export class CsvEngine {
           value += buf.slice(j, k);
           if (buf.charCodeAt(k + 1) === QUOTE) {
             value += '"';
+            doubled = true;
             j = k + 2;
             continue;
           }
@@ -187,6 +235,7 @@ export class CsvEngine {
         i = closed + 1;
         const c = buf.charCodeAt(i);
         fields.push(value);
+        if (this.keepVerbatim && this.canonical && !doubled) this.canonical = NEEDS_QUOTES.test(value);
         if (c === delimCode) {
           i++;
           continue;
@@ -217,6 +266,7 @@ export class CsvEngine {
         return this.fail('MALFORMED', `a quote inside an unquoted field (field ${fields.length + 1})`);
       }
       fields.push(text);
+      if (this.keepVerbatim && this.canonical) this.canonical = plainUnquoted(text);
       if (d !== -1) {
         i = d + 1;
         continue;
@@ -247,6 +297,11 @@ export class CsvEngine {
     }
     this.rows.push(fields);
     this.lines.push(this.line);
+    if (this.keepVerbatim) {
+      const start = this.recordStart;
+      const lineFed = this.buf.charCodeAt(next - 1) === LF;
+      this.verbatim.push(this.canonical && lineFed && this.noCR(this.buf, start, next) ? this.buf.slice(start, next) : undefined);
+    }
     this.recordNewlines = newlines;
     return next;
   }

@@ -5,6 +5,8 @@ export interface CsvOptions {
   /** Field delimiter; a "sep=;" first line overrides the default ",". */
   delimiter?: string;
   maxRecordChars: number;
+  /** Give each batch the records' own text where it can be written as it came (see CsvEngine.verbatim). */
+  keepVerbatim?: boolean;
 }
 
 export interface CsvHeader {
@@ -52,20 +54,21 @@ export async function* csvBatches(
   let delimiterFrom: CsvHeader['delimiterFrom'] = 'option';
   const emit = (): SourceBatch | undefined => {
     const taken = engine!.take();
-    let { rows, lines } = taken;
+    let { rows, lines, verbatim } = taken;
     if (!header && rows.length > 0) {
       header = { names: rows[0], line: lines[0] + lineOffset, delimiter: engine!.delimiter, delimiterFrom };
       engine!.expectedFields = rows[0].length;
       onHeader(header);
       rows = rows.slice(1);
       lines = lines.slice(1);
+      verbatim = verbatim?.slice(1);
     }
     if (lineOffset !== 0) {
       for (let i = 0; i < lines.length; i++) lines[i] += lineOffset;
       for (const p of taken.problems) p.line += lineOffset;
     }
     if (rows.length === 0 && taken.problems.length === 0) return undefined;
-    return { kind: 'rows', rows, lines, problems: taken.problems };
+    return { kind: 'rows', rows, lines, verbatim, problems: taken.problems };
   };
   for await (let text of texts) {
     if (!engine) {
@@ -83,7 +86,7 @@ export async function* csvBatches(
         delimiter = detectDelimiter(text.slice(0, options.maxRecordChars));
         delimiterFrom = 'detected';
       }
-      engine = new CsvEngine({ delimiter, maxRecordChars: options.maxRecordChars });
+      engine = new CsvEngine({ delimiter, maxRecordChars: options.maxRecordChars, keepVerbatim: options.keepVerbatim });
     }
     engine.push(text);
     const batch = emit();

@@ -24,7 +24,7 @@ export type FieldList = unknown[];
  * follow input chunks (about 1 MiB), so stream hops are paid per batch.
  */
 export type SourceBatch =
-  | { kind: 'rows'; rows: string[][]; lines: number[]; problems: LocatedProblem[] }
+  | { kind: 'rows'; rows: string[][]; lines: number[]; verbatim?: (string | undefined)[]; problems: LocatedProblem[] }
   | { kind: 'objects'; objects: JsonRecord[]; lines: number[]; problems: LocatedProblem[] }
   | { kind: 'fields'; records: FieldList[]; lines: number[]; problems: LocatedProblem[] };
 

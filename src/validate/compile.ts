@@ -12,6 +12,13 @@ import { problem, type Problem } from './problems.js';
 /** One output value: canonical text, or null for an empty cell / omitted key. */
 export type Cell = string | null;
 
+/**
+ * One output row, its cells aligned to the output columns. `verbatim`, when
+ * set, is the CSV line its cells format to, as the input gave it (see
+ * CsvEngine.verbatim): whatever changes a cell afterwards must drop it.
+ */
+export type Row = Cell[] & { verbatim?: string };
+
 export interface Reject {
   line: number;
   /** The record's erpKey (or other identity text) where it could be read. */
@@ -20,7 +27,7 @@ export interface Reject {
 }
 
 export interface ValidatedBatch {
-  rows: Cell[][];
+  rows: Row[];
   lines: number[];
   rejects: Reject[];
 }
@@ -64,9 +71,12 @@ export function compileRowValidator(
   const source = outputColumns.map((field) => header.findIndex((name) => resolved.get(name) === field));
   const keyIndex = model.keyField ? header.findIndex((name) => resolved.get(name) === model.keyField) : -1;
   const n = columns.length;
+  // Output columns that are the input's, in its order: a record whose fields all pass unchanged is written as its own text.
+  const sameLayout = n === width && source.every((i, c) => i === c);
   return (batch) => {
     if (batch.kind !== 'rows') throw new Error(`row validator given ${batch.kind}`);
-    const rows: Cell[][] = [];
+    const verbatim = sameLayout ? batch.verbatim : undefined;
+    const rows: Row[] = [];
     const lines: number[] = [];
     const rejects: Reject[] = [];
     sourceProblems(batch, rejects);
@@ -83,8 +93,9 @@ export function compileRowValidator(
         });
         continue;
       }
-      const out: Cell[] = new Array(n);
+      const out: Row = new Array(n);
       let problems: Problem[] | undefined;
+      let unchanged = verbatim !== undefined && verbatim[r] !== undefined;
       for (let c = 0; c < n; c++) {
         const i = source[c];
         if (i < 0) {
@@ -104,10 +115,12 @@ export function compileRowValidator(
         }
         const value = column.convert(text);
         if (value === undefined) (problems ??= []).push(explain(column.field, text));
+        else if (value !== text) unchanged = false;
         out[c] = value ?? null;
       }
       if (problems) rejects.push({ line: batch.lines[r], key: keyIndex >= 0 ? row[keyIndex] : '', problems });
       else {
+        if (unchanged) out.verbatim = verbatim![r];
         rows.push(out);
         lines.push(batch.lines[r]);
       }

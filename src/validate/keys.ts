@@ -4,7 +4,7 @@
 // reported either way; normalising must not merge two records into one key.
 
 import type { Field, Model } from '../schema/index.js';
-import type { Cell, ValidatedBatch } from './compile.js';
+import type { Row, ValidatedBatch } from './compile.js';
 import { problem, type Problem } from './problems.js';
 
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/g;
@@ -47,7 +47,7 @@ export class KeyGuard {
   /** Applies the check to `batch` in place; records whose key cannot stand move to its rejects. */
   apply(batch: ValidatedBatch): void {
     if (this.columns.length === 0) return;
-    const rows: Cell[][] = [];
+    const rows: Row[] = [];
     const lines: number[] = [];
     let rejected = false;
     for (let r = 0; r < batch.rows.length; r++) {
@@ -74,7 +74,10 @@ export class KeyGuard {
             failure ??= problem('KEY_COLLISION', field.name, `${JSON.stringify(value)} and ${JSON.stringify(earlier)} are the same key once normalised (--normalize-keys)`, value);
           } else if (suspect) this.changed.set(key, value);
         }
-        row[c] = key === '' ? null : key;
+        if (key !== value) {
+          row[c] = key === '' ? null : key;
+          row.verbatim = undefined;
+        }
       }
       if (failure) {
         batch.rejects.push({ line, key: rawKey, problems: [failure] });

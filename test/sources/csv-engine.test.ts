@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CsvEngine } from '../../src/sources/csv-engine.js';
 
-function parseAll(text: string, options: { chunk?: number; expectedFields?: number; maxRecordChars?: number } = {}) {
-  const engine = new CsvEngine({ delimiter: ',', maxRecordChars: options.maxRecordChars ?? 1 << 20 });
+function parseAll(text: string, options: { chunk?: number; expectedFields?: number; maxRecordChars?: number; keepVerbatim?: boolean; delimiter?: string } = {}) {
+  const engine = new CsvEngine({ delimiter: options.delimiter ?? ',', maxRecordChars: options.maxRecordChars ?? 1 << 20, keepVerbatim: options.keepVerbatim });
   engine.expectedFields = options.expectedFields ?? 0;
   const step = options.chunk ?? text.length;
   for (let i = 0; i < text.length; i += step) engine.push(text.slice(i, i + step));
@@ -63,5 +63,42 @@ describe('CsvEngine', () => {
     assert.equal(out.problems[0].line, 2);
     assert.deepEqual(out.rows, [['h'], ['next']]);
     assert.deepEqual(out.lines, [1, 3]);
+  });
+
+  describe('verbatim records', () => {
+    const verbatim = (text: string, options: { chunk?: number } = {}) => parseAll(text, { ...options, keepVerbatim: true }).verbatim;
+
+    it('keeps the text of records quoted as the CSV output quotes them, line feed included', () => {
+      const text = 'a,b,c\n1,,x y\n"a,b","say ""hi""","multi\nline"\n"   ",z,\n';
+      const kept = ['a,b,c\n', '1,,x y\n', '"a,b","say ""hi""","multi\nline"\n', '"   ",z,\n'];
+      assert.deepEqual(verbatim(text), kept);
+      for (const chunk of [1, 2, 3, 7]) assert.deepEqual(verbatim(text, { chunk }), kept, `chunk ${chunk}`);
+    });
+    it('keeps nothing for a record the output would write otherwise', () => {
+      const cases: [string, string][] = [
+        ['a,b\r\n', 'a CRLF line end'],
+        ['a,b', 'no line feed at the end of the file'],
+        ['"a,b",c', 'a quoted record with no line feed at the end of the file'],
+        ['"a",b\n', 'quotes the output leaves off'],
+        ['"",b\n', 'an empty quoted field'],
+        ['a,"b,c"\r\n', 'a quoted record with a CRLF line end'],
+        ['a\rb,c\n', 'a carriage return in an unquoted field'],
+        ['"a\rb",c\r\n', 'a carriage return in a quoted field and a CRLF line end'],
+        ['  ,b\n', 'an unquoted field of blanks, which the output quotes'],
+        ['"x,y",\u00a0\n', 'an unquoted field of a no-break space in a quoted record'],
+      ];
+      for (const [text, what] of cases) {
+        const out = parseAll(text, { keepVerbatim: true });
+        assert.equal(out.rows.length, 1, what);
+        assert.deepEqual(out.verbatim, [undefined], what);
+      }
+    });
+    it('keeps the blanks inside a field that is not blank only', () => {
+      assert.deepEqual(verbatim(' a ,b\n"x,y", c\n'), [' a ,b\n', '"x,y", c\n']);
+    });
+    it('keeps nothing with another delimiter, or unless asked', () => {
+      assert.equal(parseAll('a;b\n', { keepVerbatim: true, delimiter: ';' }).verbatim, undefined);
+      assert.equal(parseAll('a,b\n').verbatim, undefined);
+    });
   });
 });

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { Field } from '../../src/schema/index.js';
+import { csvFormatter } from '../../src/sinks/format.js';
 import { CsvEngine } from '../../src/sources/csv-engine.js';
 import { JsonArrayEngine, NdjsonEngine } from '../../src/sources/json-engine.js';
 import { isNumberMark, numberText, toJsonText } from '../../src/sources/json-number.js';
@@ -49,6 +51,7 @@ function flatRecords(array: boolean): fc.Arbitrary<string> {
 
 const engines: [string, () => Engine & { fatal?: string }][] = [
   ['CsvEngine', () => Object.assign(new CsvEngine({ delimiter: ',', maxRecordChars: 1 << 20 }), { expectedFields: 2 })],
+  ['CsvEngine (verbatim)', () => Object.assign(new CsvEngine({ delimiter: ',', maxRecordChars: 1 << 20, keepVerbatim: true }), { expectedFields: 2 })],
   ['NdjsonEngine', () => new NdjsonEngine({ maxRecordChars: 1 << 20 })],
   ['JsonArrayEngine', () => new JsonArrayEngine({ maxRecordChars: 1 << 20 })],
   ['NdjsonEngine (field lists)', () => new NdjsonEngine({ maxRecordChars: 1 << 20, fields: true })],
@@ -136,4 +139,37 @@ describe('parse engines on arbitrary text (property)', () => {
       );
     });
   }
+
+  /** The CSV output's line for a record's fields, each column of a text kind, as the validator hands them on (empty as null). */
+  const outputLine = (fields: string[]): string =>
+    csvFormatter(fields.map((_, c) => ({ name: `c${c}`, type: 'string' }) as Field)).line(fields.map((f) => (f === '' ? null : f)));
+
+  it('CsvEngine keeps a record\'s text only where it is the line the CSV output writes for its fields', () => {
+    fc.assert(
+      fc.property(fc.oneof(structural, fc.string({ unit: 'binary' })), offsets, (text, at) => {
+        const engine = new CsvEngine({ delimiter: ',', maxRecordChars: 1 << 20, keepVerbatim: true });
+        const out = run(engine, cut(text, at)) as { rows: string[][]; verbatim: (string | undefined)[] };
+        assert.equal(out.verbatim.length, out.rows.length);
+        out.rows.forEach((fields, r) => {
+          if (out.verbatim[r] !== undefined) assert.equal(out.verbatim[r], outputLine(fields));
+        });
+      }),
+      { numRuns: FUZZ_RUNS * 10 },
+    );
+  });
+
+  it('CsvEngine keeps the text of every record written as the CSV output writes it, but for carriage returns', () => {
+    const record = fc.array(field, { minLength: 2, maxLength: 4 });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 6 }), offsets, (rows, at) => {
+        const text = rows.map(outputLine).join('');
+        const engine = new CsvEngine({ delimiter: ',', maxRecordChars: 1 << 20, keepVerbatim: true });
+        const out = run(engine, cut(text, at)) as { rows: string[][]; verbatim: (string | undefined)[] };
+        assert.deepEqual(out.rows, rows);
+        // A record with a carriage return anywhere is never kept: CRLF line ends are what it rules out.
+        assert.deepEqual(out.verbatim, rows.map((fields) => (fields.some((f) => f.includes('\r')) ? undefined : outputLine(fields))));
+      }),
+      { numRuns: FUZZ_RUNS * 10 },
+    );
+  });
 });
