@@ -10,7 +10,10 @@
 // Lines cross as UTF-8 bytes in a transferred buffer, not as strings, so
 // nothing is copied and the worker's heap holds no record text; the writer
 // hands each buffer back once zlib has read it, for the next batch. Lines
-// gather until a message is worth its cost (SEND_CHARS). Writes are not
+// are encoded as they are written, so that no line outlives its batch as a
+// string (a line may be a slice of its input chunk, see CsvEngine.verbatim,
+// and would keep the whole chunk alive), and gather in the buffer until a
+// message is worth its cost (SEND_BYTES). Writes are not
 // waited for one by one: up to IN_FLIGHT messages are queued ahead of the
 // writer, which is the backpressure. The lines too large for any batch are
 // found here, before they are sent, because the caller needs them at once
@@ -44,10 +47,10 @@ export type SinkMessage =
   | { kind: 'released'; buffer: ArrayBuffer };
 
 /**
- * Lines are sent once this many characters have gathered: a message costs
- * about 0.1 ms, and a read chunk of JSON gives only some 50 KB of CSV lines.
+ * Lines are sent once this many bytes have gathered: a message costs about
+ * 0.1 ms, and a read chunk of JSON gives only some 50 KB of CSV lines.
  */
-const SEND_CHARS = 256 << 10;
+const SEND_BYTES = 256 << 10;
 /** Messages of lines queued ahead of the writer. */
 const IN_FLIGHT = 4;
 /** The writer thread's young generation (1M NDJSON/JSON builds: 204-222 -> 185-199 MiB peak RSS). */
@@ -72,9 +75,8 @@ export class ZipBatchThread implements BatchSink {
   private headerBytes = 0;
   private exited: Error | undefined;
   private readonly spare: ArrayBuffer[] = [];
-  /** Lines gathered for the next message, and their length in characters. */
-  private gathered: string[] = [];
-  private gatheredChars = 0;
+  /** Lines encoded for the next message. */
+  private gathered: LineEncoder | undefined;
   /** The share of the model's input read, as last told (readShare). */
   private shareRead: number | undefined;
 
@@ -123,26 +125,31 @@ export class ZipBatchThread implements BatchSink {
   async write(lines: readonly string[]): Promise<number[]> {
     const tooLarge: number[] = [];
     const { maxBytes } = this.options;
+    let bytes = 0;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
-      // A UTF-16 unit is at most 3 UTF-8 bytes: most lines are settled without counting.
+      const length = Buffer.byteLength(line);
+      // A UTF-16 unit is at most 3 UTF-8 bytes: most lines are settled without the exact bound.
       const surelyFits = singleEntryBound(this.entryName, this.headerBytes + line.length * 3) <= maxBytes;
-      if (!surelyFits && tooLargeAlone(this.entryName, this.headerBytes, Buffer.byteLength(line), maxBytes)) {
-        tooLarge.push(i);
-        continue;
-      }
-      this.gathered.push(line);
-      this.gatheredChars += line.length;
+      if (!surelyFits && tooLargeAlone(this.entryName, this.headerBytes, length, maxBytes)) tooLarge.push(i);
+      else bytes += length;
     }
-    if (this.gatheredChars >= SEND_CHARS) await this.sendGathered();
+    if (bytes === 0) return tooLarge;
+    if (this.gathered && this.gathered.room < bytes) await this.sendGathered();
+    const gathered = (this.gathered ??= new LineEncoder(this.buffer(bytes)));
+    let next = 0;
+    for (let i = 0; i < lines.length; i++) {
+      if (tooLarge[next] === i) next++;
+      else gathered.add(lines[i]);
+    }
+    if (gathered.bytes >= SEND_BYTES) await this.sendGathered();
     return tooLarge;
   }
 
   private async sendGathered(): Promise<void> {
-    if (this.gathered.length === 0) return;
-    const records = encodeLines(this.gathered, (bytes) => this.buffer(bytes));
-    this.gathered = [];
-    this.gatheredChars = 0;
+    if (!this.gathered) return;
+    const records = this.gathered.take();
+    this.gathered = undefined;
     const written = this.send({ op: 'write', records, shareRead: this.shareRead }, [records.text.buffer as ArrayBuffer]);
     written.catch(() => undefined);
     this.writes.push(written);
@@ -167,7 +174,7 @@ export class ZipBatchThread implements BatchSink {
 
   async abort(): Promise<void> {
     this.writes.length = 0;
-    this.gathered = [];
+    this.gathered = undefined;
     try {
       await this.send({ op: 'abort' });
     } catch {
@@ -209,21 +216,40 @@ export class ZipBatchThread implements BatchSink {
 }
 
 /**
- * The lines as UTF-8 in a buffer of their own from `buffer` (so it can be
- * transferred), and the offset past each. Each line is measured, then
- * written straight into the buffer: joining them first cost a copy of
- * every message (400k bench lines: 115-120 → 69-70 ms).
+ * Lines written as UTF-8 straight into a buffer of their own (so it can be
+ * transferred), with the offset past each. Joining them first cost a copy
+ * of every message (400k bench lines: 115-120 → 69-70 ms).
  */
+class LineEncoder {
+  private readonly out: Buffer;
+  private readonly ends: number[] = [];
+  bytes = 0;
+
+  constructor(buffer: ArrayBuffer) {
+    this.out = Buffer.from(buffer);
+  }
+
+  /** Bytes still free. */
+  get room(): number {
+    return this.out.length - this.bytes;
+  }
+
+  /** Adds a line that fits the room left (the caller measured it). */
+  add(line: string): void {
+    this.bytes += this.out.write(line, this.bytes);
+    this.ends.push(this.bytes);
+  }
+
+  take(): EncodedLines {
+    return { text: new Uint8Array(this.out.buffer, 0, this.bytes), ends: Uint32Array.from(this.ends) };
+  }
+}
+
+/** The lines as UTF-8 in a buffer of their own from `buffer`, and the offset past each. */
 export function encodeLines(lines: readonly string[], buffer: (bytes: number) => ArrayBuffer): EncodedLines {
   let length = 0;
   for (const line of lines) length += Buffer.byteLength(line);
-  const text = new Uint8Array(buffer(length), 0, length);
-  const out = Buffer.from(text.buffer, 0, length);
-  const ends = new Uint32Array(lines.length);
-  let end = 0;
-  for (let k = 0; k < lines.length; k++) {
-    end += out.write(lines[k], end);
-    ends[k] = end;
-  }
-  return { text, ends };
+  const encoder = new LineEncoder(buffer(length));
+  for (const line of lines) encoder.add(line);
+  return encoder.take();
 }

@@ -99,6 +99,30 @@ describe('ZipBatchThread and its ZipBatchWriter', () => {
     const batches = await writer.finish();
     assert.equal(batches.length, 1);
     assert.equal(batches[0].records, 2);
+    const rows = await parseCsv((await readZip(join(dir, batches[0].file))).get('invoice.csv')!);
+    assert.deepEqual(rows.map((row) => row.erpKey), ['A', 'C']);
+  });
+
+  it('keeps the order of lines across writes larger than the room left in a message', async (t) => {
+    const dir = await tempDir(t);
+    const writer = new ZipBatchThread({ outDir: dir, maxBytes: 50_000_000, maxRecords: 0, level: 1 });
+    const format = csvFormatter([invoice.byName.get('erpKey')!, invoice.byName.get('referenceCode')!]);
+    writer.beginModel(invoice, format);
+    // Lines of about 100 bytes. Messages are sent from 256 KiB and buffers hold 512 KiB: the 400 KB write
+    // does not fit beside the first 200 KB, and the 700 KB one needs a buffer larger than the rest.
+    const sizes = [2000, 4000, 10, 7000, 10];
+    let key = 0;
+    for (const size of sizes) {
+      const lines = Array.from({ length: size }, () => format.line([`K-${key++}`, noisy(key, 90)]));
+      assert.deepEqual(await writer.write(lines), []);
+    }
+    await writer.endModel();
+    const batches = await writer.finish();
+    const rows = await parseCsv((await readZip(join(dir, batches[0].file))).get('invoice.csv')!);
+    assert.deepEqual(
+      rows.map((row) => row.erpKey),
+      Array.from({ length: key }, (_, k) => `K-${k}`),
+    );
   });
 
   it('keeps no batch when every record offered to it was too large', async (t) => {
