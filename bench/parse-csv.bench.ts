@@ -15,6 +15,12 @@ function sagesync(): string[][] {
   return pushAll(engine, text, () => engine.take().rows);
 }
 
+/** As a build that writes CSV parses: each record's own text kept where it can be written as it came. */
+function sagesyncVerbatim(): (string | undefined)[] {
+  const engine = new CsvEngine({ delimiter: ',', maxRecordChars: 1 << 24, keepVerbatim: true });
+  return pushAll(engine, text, () => engine.take().verbatim!);
+}
+
 function fastCsv(): Promise<string[][]> {
   return new Promise((resolve, reject) => {
     const rows: string[][] = [];
@@ -37,12 +43,14 @@ const same = (rows: string[][], header: boolean) => {
   const body = header ? rows.slice(1) : rows;
   return body.length === ROWS && body.every((r, i) => r.join('\u0001') === expected[i + 1].join('\u0001'));
 };
+check(sagesyncVerbatim().join('') === text, 'every generated record is kept verbatim, and the texts make up the input');
 check(same(await fastCsv(), true), 'fast-csv agrees');
 check(same(csvParse(), true), 'csv-parse agrees');
 check(same(udsv(), false), 'udsv agrees');
 
 const bench = newBench()
   .add('sagesync CsvEngine (1 MiB pushes)', sagesync)
+  .add('sagesync CsvEngine, keeping verbatim records', sagesyncVerbatim)
   .add('udsv stringArrs (whole text)', udsv)
   .add('csv-parse/sync (arrays)', csvParse)
   .add('fast-csv parseString', fastCsv);
