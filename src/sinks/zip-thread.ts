@@ -21,7 +21,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Model } from '../schema/index.js';
 import type { ZipBatchOptions } from './zip-batches.js';
-import { singleEntryBound, tooLargeAlone, type EncodedLines } from './zip-layout.js';
+import { tooLargeAlone, type EncodedLines } from './zip-layout.js';
 import type { BatchInfo, BatchSink, EntryLayout } from './types.js';
 
 export type SinkRequest =
@@ -127,11 +127,8 @@ export class ZipBatchThread implements BatchSink {
     const { maxBytes } = this.options;
     let bytes = 0;
     for (let i = 0; i < lines.length; i++) {
-      const line = lines[i];
-      const length = Buffer.byteLength(line);
-      // A UTF-16 unit is at most 3 UTF-8 bytes: most lines are settled without the exact bound.
-      const surelyFits = singleEntryBound(this.entryName, this.headerBytes + line.length * 3) <= maxBytes;
-      if (!surelyFits && tooLargeAlone(this.entryName, this.headerBytes, length, maxBytes)) tooLarge.push(i);
+      const length = Buffer.byteLength(lines[i]);
+      if (tooLargeAlone(this.entryName, this.headerBytes, length, maxBytes)) tooLarge.push(i);
       else bytes += length;
     }
     if (bytes === 0) return tooLarge;
