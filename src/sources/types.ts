@@ -21,7 +21,7 @@ export type FieldList = unknown[];
 /**
  * The unit that flows between stages: a batch of records with the line each
  * one starts on, plus the records that could not be parsed at all. Batches
- * follow input chunks (about 1 MiB), so stream hops are paid per batch.
+ * follow input chunks (about 120 KiB), so stream hops are paid per batch.
  */
 export type SourceBatch =
   | { kind: 'rows'; rows: string[][]; lines: number[]; verbatim?: (string | undefined)[]; problems: LocatedProblem[] }
