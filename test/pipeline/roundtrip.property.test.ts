@@ -6,8 +6,9 @@ import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { runBuild } from '../../src/pipeline/build.js';
-import type { EntryFormat } from '../../src/sinks/format.js';
-import { FUZZ_RUNS, parseCsv, readBatchRows, tempDir, writeInputs } from '../helpers.js';
+import { getModel } from '../../src/schema/index.js';
+import { csvCell, type EntryFormat } from '../../src/sinks/format.js';
+import { FUZZ_RUNS, parseCsv, readBatchRows, readZip, tempDir, writeInputs } from '../helpers.js';
 
 const TEXT_FIELDS = ['erpKey', 'companyName', 'address1', 'city'] as const;
 type Company = Record<(typeof TEXT_FIELDS)[number], string>;
@@ -47,7 +48,6 @@ function expectedRows(records: Company[]): Record<string, string>[] {
 }
 
 async function readJsonl(out: string, files: readonly string[]): Promise<Record<string, string>[]> {
-  const { readZip } = await import('../helpers.js');
   const rows: Record<string, string>[] = [];
   for (const file of files) {
     for (const text of (await readZip(`${out}/${file}`)).values()) {
@@ -86,4 +86,30 @@ describe('build round trip (property)', () => {
       );
     });
   }
+
+  it('writes CSV records that come as the output writes them, quoting and all, exactly as they came', async (t) => {
+    const model = getModel('Company');
+    const present = new Set<string>([...TEXT_FIELDS, 'companyType', 'isActive']);
+    // The output's columns: the model's fields that the file has, in the model's order.
+    const columns = model.fields.filter((f) => present.has(f.name)).map((f) => f.name);
+    await fc.assert(
+      fc.asyncProperty(fc.array(company, { maxLength: 12 }), fc.boolean(), async (records, crlf) => {
+        const lineOf = (r: Company) => columns.map((c) => (c === 'companyType' ? 'Company' : c === 'isActive' ? 'true' : csvCell(r[c as (typeof TEXT_FIELDS)[number]]))).join(',');
+        const eol = crlf ? '\r\n' : '\n';
+        const dir = await writeInputs(t, { 'companies.csv': [columns.join(','), ...records.map(lineOf)].join(eol) + eol });
+        const out = await tempDir(t);
+        const result = await runBuild({ inputs: [dir], outDir: out, maxBatchBytes: 64 * 1024, duplicates: 'off' });
+        const kept = records.filter((r) => r.erpKey !== '' && r.companyName !== '');
+        assert.equal(result.counts.written, kept.length);
+        assert.equal(result.counts.read, result.counts.written + result.counts.rejected);
+        let body = '';
+        for (const batch of result.batches) {
+          const text = (await readZip(`${out}/${batch.file}`)).get('company.csv')!;
+          body += text.slice(text.indexOf('\n') + 1);
+        }
+        assert.equal(body, kept.map((r) => lineOf(r) + '\n').join(''));
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
 });
