@@ -21,17 +21,16 @@ const QUOTE = 34;
 const CR = 13;
 const LF = 10;
 const SPACE = 32;
-const BLANKS_ONLY = /^\s+$/;
 
 /**
  * Whether the CSV output writes this unquoted field unquoted too. It holds no
  * quote, delimiter or line feed, so only blanks alone (or a carriage return,
- * ruled out apart) would have it quoted; the first character settles nearly
- * every field.
+ * ruled out apart) would have it quoted: a first character that is neither a
+ * blank nor beyond ASCII settles it, and the output's own test the rest.
  */
 function plainUnquoted(field: string): boolean {
   const c = field.charCodeAt(0);
-  return !(c <= SPACE || c >= 127) || !BLANKS_ONLY.test(field);
+  return !(c <= SPACE || c >= 127) || !NEEDS_QUOTES.test(field);
 }
 
 interface Failure {
