@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { FieldScanner, fieldsOf } from '../../src/sources/json-fields.js';
+import { FieldScanner, fieldsOf, PATTERN_AFTER } from '../../src/sources/json-fields.js';
 import { FUZZ_RUNS } from '../helpers.js';
 
 const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
@@ -62,30 +62,76 @@ const records = fc
   )
   .map(([members, trailing, close, space]) => `${space}{${members.map(([k, s, v]) => `"${k}"${s}:${s}${v}`).join(',')}${trailing}${close}${space}`);
 
+/** The scanner's reading of one text, checked against the oracle. */
+function checkScan(scanner: FieldScanner, text: string): void {
+  const fields = scanner.scan(text);
+  const expected = oracle(text);
+  if (fields === undefined) {
+    const flat = expected !== undefined && Object.values(expected as object).every(isScalar);
+    const keys = [...text.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)].map((m) => m[1]);
+    const plain = flat && !/[\u0000-\u001f]/.test(text) && new Set(keys).size === keys.length;
+    assert.ok(!plain, `a flat record went to the general path: ${text}`);
+    return;
+  }
+  assert.notEqual(expected, undefined, `accepted text JSON.parse refuses: ${text}`);
+  assert.deepEqual(asMap(fields), asText(expected as Record<string, unknown>));
+  const keys = fields.filter((_, k) => k % 2 === 0);
+  assert.equal(new Set(keys).size, keys.length, 'no repeated key');
+}
+
+/** Keys a pattern is made of: plain ones, some full of the characters a regular expression treats as special. */
+const PLAIN_KEYS = ['erpKey', 'amount', 'a', '0', '__proto__', 'é', '', 'a.b', '(x)|[y]', '^$*+?{2}', 'back/slash', '-'];
+
 describe('FieldScanner', () => {
   it('reads what the general path reads, and refuses what JSON.parse refuses', () => {
     fc.assert(
       fc.property(fc.array(records, { maxLength: 8 }), (texts) => {
         // One scanner for the whole run, so shapes carry from record to record.
         const scanner = new FieldScanner();
-        for (const text of texts) {
-          const fields = scanner.scan(text);
-          const expected = oracle(text);
-          if (fields === undefined) {
-            const flat = expected !== undefined && Object.values(expected as object).every(isScalar);
-            const keys = [...text.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)].map((m) => m[1]);
-            const plain = flat && !/[\u0000-\u001f]/.test(text) && new Set(keys).size === keys.length;
-            assert.ok(!plain, `a flat record went to the general path: ${text}`);
-            continue;
-          }
-          assert.notEqual(expected, undefined, `accepted text JSON.parse refuses: ${text}`);
-          assert.deepEqual(asMap(fields), asText(expected as Record<string, unknown>));
-          const keys = fields.filter((_, k) => k % 2 === 0);
-          assert.equal(new Set(keys).size, keys.length, 'no repeated key');
-        }
+        for (const text of texts) checkScan(scanner, text);
       }),
       { numRuns: FUZZ_RUNS * 20 },
     );
+  });
+
+  it('reads a shape with its pattern as the scan does, once the shape has repeated', () => {
+    const shapes = fc.uniqueArray(fc.constantFrom(...PLAIN_KEYS), { minLength: 1, maxLength: 5 });
+    const values = fc.constantFrom(...VALUES);
+    fc.assert(
+      fc.property(
+        shapes,
+        // A record with one more key is another shape, which ends the pattern's use: rarely, then.
+        fc.array(fc.tuple(fc.array(values, { minLength: 5, maxLength: 5 }), space, fc.constantFrom('', '', '', '', '', ' x', ',"b":1')), { minLength: 1, maxLength: 30 }),
+        (keys, later) => {
+          const scanner = new FieldScanner();
+          const clean = `{${keys.map((k, n) => `"${k}":"v${n}"`).join(',')}}`;
+          for (let n = 0; n < PATTERN_AFTER; n++) assert.deepEqual(scanner.scan(clean), keys.flatMap((k, n) => [k, `v${n}`]));
+          // Records of the same keys with values valid or not, spaced or not, some with something after them.
+          for (const [vals, s, tail] of later) {
+            const text = `${s}{${s}${keys.map((k, n) => `"${k}"${s}:${s}${vals[n]}${s}`).join(`,${s}`)}${tail === ',"b":1' ? tail : ''}}${tail === ' x' ? tail : ''}`;
+            checkScan(scanner, text);
+          }
+        },
+      ),
+      { numRuns: FUZZ_RUNS * 10 },
+    );
+  });
+
+  it('reads records with blanks between tokens once the compact pattern misses them', () => {
+    const scanner = new FieldScanner();
+    for (let n = 0; n < PATTERN_AFTER; n++) scanner.scan(`{"a":${n},"b":"x"}`);
+    for (let n = 0; n < 3; n++) assert.deepEqual(scanner.scan(`{ "a" : ${n} ,\n "b": "y\\u00e9" }`), ['a', String(n), 'b', 'yé']);
+    assert.deepEqual(scanner.scan('{"a":-1.5e3,"b":null}'), ['a', '-1.5e3', 'b', null]);
+    assert.equal(scanner.scan('{"a":1,"b":"\\u0000"}'), undefined, 'U+0000 goes to the general path');
+    assert.equal(scanner.scan('{"a":01,"b":"x"}'), undefined);
+    assert.deepEqual(scanner.scan('{"b":"x","a":1}'), ['b', 'x', 'a', '1'], 'another order is another shape');
+  });
+
+  it('matches a pattern\'s keys as text, whatever characters they hold', () => {
+    const scanner = new FieldScanner();
+    for (let n = 0; n <= PATTERN_AFTER; n++) scanner.scan('{"a.b":1,"(c)|d":2}');
+    assert.deepEqual(scanner.scan('{"a.b":3,"(c)|d":4}'), ['a.b', '3', '(c)|d', '4']);
+    assert.deepEqual(scanner.scan('{"aXb":1,"(c)|d":2}'), ['aXb', '1', '(c)|d', '2']);
   });
 
   it('leaves a repeated key to the general path, also in a shape seen before', () => {
