@@ -105,9 +105,9 @@ export const PATTERN_AFTER = 1000;
  */
 export class FieldScanner {
   private shape: string[] = [];
-  /** Records of the shape read in a row by the scan, until it has a pattern. */
+  /** Records of the shape read in a row, until it has a pattern. */
   private repeats = 0;
-  private pattern: RegExp | undefined;
+  private shapeRegExp: RegExp | undefined;
   /** Whether the pattern allows blanks between tokens: the compact one missed a record the scan read. */
   private blanks = false;
   /**
@@ -132,6 +132,11 @@ export class FieldScanner {
   private close = 0;
   /** The record last read by `read`. */
   fields: FieldList = [];
+
+  /** Which pattern the current shape has: none yet, compact, or allowing blanks. */
+  get pattern(): 'none' | 'compact' | 'blanks' {
+    return this.shapeRegExp === undefined ? 'none' : this.blanks ? 'blanks' : 'compact';
+  }
 
   private findSpecial(text: string, from: number): void {
     this.searchedIn = text;
@@ -189,8 +194,8 @@ export class FieldScanner {
   read(text: string, from: number): number {
     let i = skipBlanks(text, from);
     if (text.charCodeAt(i) !== 123 /* { */) return -1;
-    if (this.pattern !== undefined) {
-      const end = this.match(this.pattern, text, i);
+    if (this.shapeRegExp !== undefined) {
+      const end = this.match(this.shapeRegExp, text, i);
       if (end !== -1) return end;
     }
     i = skipBlanks(text, i + 1);
@@ -269,16 +274,16 @@ export class FieldScanner {
       for (let k = 0; k < fields.length; k += 2) keys.push(fields[k] as string);
       if (new Set(keys).size !== keys.length) return -1;
       this.shape = plainKeys ? keys : [];
-      this.repeats = 0;
-      this.pattern = undefined;
+      this.repeats = 1;
+      this.shapeRegExp = undefined;
       this.blanks = false;
     } else if (count > 0 && !this.blanks) {
-      if (this.pattern !== undefined) {
+      if (this.shapeRegExp !== undefined) {
         // Records of the shape the compact pattern misses have blanks between tokens.
         this.blanks = true;
-        this.pattern = shapePattern(shape, true);
+        this.shapeRegExp = shapePattern(shape, true);
       } else if (++this.repeats === PATTERN_AFTER) {
-        this.pattern = shapePattern(shape, false);
+        this.shapeRegExp = shapePattern(shape, false);
       }
     }
     this.fields = fields;

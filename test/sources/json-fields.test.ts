@@ -106,6 +106,7 @@ describe('FieldScanner', () => {
           const scanner = new FieldScanner();
           const clean = `{${keys.map((k, n) => `"${k}":"v${n}"`).join(',')}}`;
           for (let n = 0; n < PATTERN_AFTER; n++) assert.deepEqual(scanner.scan(clean), keys.flatMap((k, n) => [k, `v${n}`]));
+          assert.equal(scanner.pattern, 'compact');
           // Records of the same keys with values valid or not, spaced or not, some with something after them.
           for (const [vals, s, tail] of later) {
             const text = `${s}{${s}${keys.map((k, n) => `"${k}"${s}:${s}${vals[n]}${s}`).join(`,${s}`)}${tail === ',"b":1' ? tail : ''}}${tail === ' x' ? tail : ''}`;
@@ -117,10 +118,30 @@ describe('FieldScanner', () => {
     );
   });
 
+  it('gives a shape its pattern after PATTERN_AFTER records in a row, and drops it with the shape', () => {
+    const scanner = new FieldScanner();
+    for (let n = 1; n < PATTERN_AFTER; n++) scanner.scan(`{"a":${n},"b":"x"}`);
+    assert.equal(scanner.pattern, 'none');
+    for (let n = 1; n < PATTERN_AFTER; n++) scanner.scan(`{"a":${n},"c":"x"}`);
+    assert.equal(scanner.pattern, 'none', 'another shape starts the count again');
+    scanner.scan('{"a":1,"c":"x"}');
+    assert.equal(scanner.pattern, 'compact');
+    assert.deepEqual(scanner.scan('{"a":1,"c":"\\"q\\""}'), ['a', '1', 'c', '"q"']);
+    assert.equal(scanner.pattern, 'compact', 'a record the compact pattern reads keeps it');
+    assert.equal(scanner.scan('{"a":[1],"c":"x"}'), undefined);
+    assert.equal(scanner.pattern, 'compact', 'a record nobody reads changes nothing');
+    assert.deepEqual(scanner.scan('{"a": 1,"c":"x"}'), ['a', '1', 'c', 'x']);
+    assert.equal(scanner.pattern, 'blanks');
+    assert.deepEqual(scanner.scan('{"c":"x","a":1}'), ['c', 'x', 'a', '1']);
+    assert.equal(scanner.pattern, 'none');
+  });
+
   it('reads records with blanks between tokens once the compact pattern misses them', () => {
     const scanner = new FieldScanner();
     for (let n = 0; n < PATTERN_AFTER; n++) scanner.scan(`{"a":${n},"b":"x"}`);
+    assert.equal(scanner.pattern, 'compact');
     for (let n = 0; n < 3; n++) assert.deepEqual(scanner.scan(`{ "a" : ${n} ,\n "b": "y\\u00e9" }`), ['a', String(n), 'b', 'yé']);
+    assert.equal(scanner.pattern, 'blanks');
     assert.deepEqual(scanner.scan('{"a":-1.5e3,"b":null}'), ['a', '-1.5e3', 'b', null]);
     assert.equal(scanner.scan('{"a":1,"b":"\\u0000"}'), undefined, 'U+0000 goes to the general path');
     assert.equal(scanner.scan('{"a":01,"b":"x"}'), undefined);
