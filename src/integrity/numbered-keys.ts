@@ -8,10 +8,11 @@
 //
 // An index with a value (a line position) also keeps a value per number.
 // Values mostly follow the numbers too (the lines of a file read in order),
-// so a page first keeps each value as a byte: its distance from the page's
-// base plus the number's place in the page, 1.125 bytes a key in all. The
-// first value that does not fit turns the page into a 32-bit word per
-// number, 4.125 bytes a key.
+// so a page keeps none of its own while every value is the page's base plus
+// the number's place in the page: nothing but the presence bits. The first
+// value off that line gives the page a byte per number, each value's
+// distance from it, 1.125 bytes a key in all; the first value too far off
+// for a byte turns the page into a 32-bit word per number, 4.125 bytes a key.
 //
 // A key splits into its class (the text before the trailing digits, and how
 // many digits there are) and its number, so "L-7", "L-07" and "X-7" are
@@ -30,7 +31,7 @@
 const PAGE_KEYS = 4096;
 const PRESENCE_WORDS = PAGE_KEYS / 32;
 const PRESENCE_BYTES = PAGE_KEYS / 8;
-/** What a page's values cost as bytes, and what turning them into words adds. */
+/** What a page's values cost as bytes, and as words. */
 const NEAR_BYTES = PAGE_KEYS;
 const FAR_BYTES = 4 * PAGE_KEYS;
 /** 10^15 < 2^53: every number stays exact. */
@@ -48,7 +49,7 @@ const MIN_KEYS_PER_CLASS = 4;
 
 interface Page {
   present: Uint32Array;
-  /** Value of number `at` when `far` is not made: base + at + near[at]. */
+  /** Value of number `at` when `far` is not made: base + at, plus near[at] once `near` is made. */
   base: number;
   near: Int8Array | undefined;
   far: Uint32Array | undefined;
@@ -67,7 +68,6 @@ export class NumberedKeys {
   size = 0;
   /** Bytes of the pages and classes. */
   bytes = 0;
-  private readonly pageBytes: number;
   private readonly classes = new Map<string, KeyClass>();
   /** Set by the first page, class or page turned to words that would cost too much, or class among too many; nothing is held from then on. */
   refused = false;
@@ -78,9 +78,7 @@ export class NumberedKeys {
   private page: Page | undefined;
   private at = 0;
 
-  constructor(readonly withValues: boolean) {
-    this.pageBytes = PRESENCE_BYTES + (withValues ? NEAR_BYTES : 0);
-  }
+  constructor(readonly withValues: boolean) {}
 
   /**
    * Whether the key is held here: true when present (its value then in
@@ -139,18 +137,29 @@ export class NumberedKeys {
     if (Number.isNaN(page.base)) page.base = value - at;
     const distance = value - at - page.base;
     if (distance >= -128 && distance <= 127) {
-      page.near![at] = distance;
+      if (page.near === undefined) {
+        if (distance === 0) return;
+        // Every value set so far lies on the line, at distance 0.
+        page.near = new Int8Array(PAGE_KEYS);
+        this.spend(NEAR_BYTES);
+      }
+      page.near[at] = distance;
       return;
     }
     // Values that stray from the numbers' order: a word per number from now on.
     const far = new Uint32Array(PAGE_KEYS);
     for (let j = 0; j < PAGE_KEYS; j++) if ((page.present[j >>> 5] & (1 << (j & 31))) !== 0) far[j] = valueAt(page, j);
     far[at] = value;
+    const freed = page.near === undefined ? 0 : NEAR_BYTES;
     page.far = far;
     page.near = undefined;
-    // Counted against the budget: a refusal now sends every key by hash before the next lookup.
-    this.afford(FAR_BYTES - NEAR_BYTES);
-    this.bytes += FAR_BYTES - NEAR_BYTES;
+    this.spend(FAR_BYTES - freed);
+  }
+
+  /** Counts bytes a page's values took; a refusal now sends every key by hash before the next lookup. */
+  private spend(more: number): void {
+    this.afford(more);
+    this.bytes += more;
   }
 
   /** Finds the key's page (making it when `create` allows); false when the key is not held here. */
@@ -187,10 +196,10 @@ export class NumberedKeys {
     if (pageNumber !== this.lastPageNumber) {
       let page = keyClass.pages.get(pageNumber);
       if (page === undefined) {
-        if (!create || !this.afford(this.pageBytes)) return false;
-        page = { present: new Uint32Array(PRESENCE_WORDS), base: NaN, near: this.withValues ? new Int8Array(PAGE_KEYS) : undefined, far: undefined };
+        if (!create || !this.afford(PRESENCE_BYTES)) return false;
+        page = { present: new Uint32Array(PRESENCE_WORDS), base: NaN, near: undefined, far: undefined };
         keyClass.pages.set(pageNumber, page);
-        this.bytes += this.pageBytes;
+        this.bytes += PRESENCE_BYTES;
       }
       this.lastPageNumber = pageNumber;
       this.lastPage = page;
@@ -234,5 +243,6 @@ export class NumberedKeys {
 }
 
 function valueAt(page: Page, at: number): number {
-  return page.far ? page.far[at] : (page.base + at + page.near![at]) >>> 0;
+  if (page.far) return page.far[at];
+  return (page.base + at + (page.near === undefined ? 0 : page.near[at])) >>> 0;
 }
