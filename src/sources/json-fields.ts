@@ -95,6 +95,24 @@ function shapePattern(keys: string[], blanks: boolean): RegExp {
 export const PATTERN_AFTER = 1000;
 
 /**
+ * The most keys, and characters of keys, a pattern is made for. Past about
+ * two hundred keys V8 runs the expression slower than the scan (at 256 keys
+ * four times slower) and compiling it takes tens of milliseconds; at a few
+ * thousand keys, or megabytes of key text, V8 refuses to compile it at all,
+ * on its first use. The widest model has 80 fields, with names of at most a
+ * few dozen characters.
+ */
+export const PATTERN_MAX_KEYS = 128;
+export const PATTERN_MAX_KEY_CHARS = 16_384;
+
+function patternFits(keys: readonly string[]): boolean {
+  if (keys.length > PATTERN_MAX_KEYS) return false;
+  let chars = 0;
+  for (const key of keys) chars += key.length;
+  return chars <= PATTERN_MAX_KEY_CHARS;
+}
+
+/**
  * Reads JSON records into field lists. The keys of the last record are kept:
  * a record of the same shape reuses their strings (no new string, and a
  * lookup by key finds its hash already computed), and a shape is checked for
@@ -282,7 +300,7 @@ export class FieldScanner {
         // Records of the shape the compact pattern misses have blanks between tokens.
         this.blanks = true;
         this.shapeRegExp = shapePattern(shape, true);
-      } else if (++this.repeats === PATTERN_AFTER) {
+      } else if (++this.repeats === PATTERN_AFTER && patternFits(shape)) {
         this.shapeRegExp = shapePattern(shape, false);
       }
     }

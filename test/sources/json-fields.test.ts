@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { FieldScanner, fieldsOf, PATTERN_AFTER } from '../../src/sources/json-fields.js';
+import { FieldScanner, fieldsOf, PATTERN_AFTER, PATTERN_MAX_KEY_CHARS, PATTERN_MAX_KEYS } from '../../src/sources/json-fields.js';
 import { FUZZ_RUNS } from '../helpers.js';
 
 const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
@@ -134,6 +134,25 @@ describe('FieldScanner', () => {
     assert.equal(scanner.pattern, 'blanks');
     assert.deepEqual(scanner.scan('{"c":"x","a":1}'), ['c', 'x', 'a', '1']);
     assert.equal(scanner.pattern, 'none');
+  });
+
+  it('makes no pattern for more than PATTERN_MAX_KEYS keys or PATTERN_MAX_KEY_CHARS characters of keys, and reads their records all the same', () => {
+    const long = 'k'.repeat(PATTERN_MAX_KEY_CHARS / 2);
+    for (const [keys, prefix, made] of [
+      [PATTERN_MAX_KEYS, 'k', true],
+      [PATTERN_MAX_KEYS + 1, 'k', false],
+      [5000, 'k', false],
+      [2, long.slice(1), true],
+      [2, long, false],
+    ] as const) {
+      const scanner = new FieldScanner();
+      const record = (n: number) => `{${Array.from({ length: keys }, (_, k) => `"${prefix}${k}":${k === 0 ? n : `"v${k}"`}`).join(',')}}`;
+      for (let n = 0; n < PATTERN_AFTER; n++) scanner.scan(record(n));
+      assert.equal(scanner.pattern, made ? 'compact' : 'none', `${keys} keys of ${prefix.length + 1} characters or more`);
+      const fields = scanner.scan(record(7));
+      assert.equal(fields?.length, 2 * keys);
+      assert.deepEqual(fields?.slice(0, 4), [`${prefix}0`, '7', `${prefix}1`, 'v1']);
+    }
   });
 
   it('reads records with blanks between tokens once the compact pattern misses them', () => {
