@@ -70,8 +70,13 @@ function unescaped(token: string): string | undefined {
   }
 }
 
-/** A JSON value as the scanner takes it: a string's content (group 1), or a number, true, false or null (group 2). */
-const VALUE = String.raw`"((?:[^"\\\x00-\x1f]|\\.)*)"|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)`;
+/**
+ * A JSON value as the scanner takes it: a string's content (group 1), or a
+ * number, true, false or null (group 2). A string's plain runs are single
+ * character classes, which V8 matches without a step of backtracking stack
+ * per character, so a string of megabytes does not exhaust it.
+ */
+const VALUE = String.raw`"([^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*)"|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)`;
 const BLANKS = '[ \\t\\n\\r]*';
 const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
 
@@ -311,7 +316,14 @@ export class FieldScanner {
   /** Reads the record at `at` with the shape's pattern, as `read` does; -1 when it does not match. */
   private match(pattern: RegExp, text: string, at: number): number {
     pattern.lastIndex = at;
-    const found = pattern.exec(text);
+    let found: RegExpExecArray | null;
+    try {
+      found = pattern.exec(text);
+    } catch {
+      // V8 keeps a step of its own stack for each escape of a string, and
+      // millions of escapes in one string run out of it: the scan reads those.
+      return -1;
+    }
     if (found === null) return -1;
     const shape = this.shape;
     const fields: FieldList = new Array(2 * shape.length);

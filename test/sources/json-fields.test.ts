@@ -155,6 +155,17 @@ describe('FieldScanner', () => {
     }
   });
 
+  it('reads a pattern\'s records with strings of megabytes, escaped or not', () => {
+    const scanner = new FieldScanner();
+    for (let n = 0; n < PATTERN_AFTER; n++) scanner.scan(`{"a":"x","b":${n}}`);
+    assert.equal(scanner.pattern, 'compact');
+    const plain = 'x'.repeat(10_000_000);
+    assert.equal(scanner.scan(`{"a":"${plain}","b":1}`)?.[1], plain);
+    const escaped = scanner.scan(`{"a":"${'\\n'.repeat(4_000_000)}","b":2}`);
+    assert.equal(escaped?.[1], '\n'.repeat(4_000_000));
+    assert.equal(escaped?.[3], '2');
+  });
+
   it('reads records with blanks between tokens once the compact pattern misses them', () => {
     const scanner = new FieldScanner();
     for (let n = 0; n < PATTERN_AFTER; n++) scanner.scan(`{"a":${n},"b":"x"}`);
