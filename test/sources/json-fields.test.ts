@@ -43,7 +43,7 @@ function isScalar(value: unknown): boolean {
   return value === null || typeof value !== 'object';
 }
 
-const VALUES = ['7', '-0', '10.50', '1e5', '1E-7', '-12.5', '12345678901234567.89', '01', '1.', '+1', '-', '.5', '1e', '"s"', '"10.50"', '"a\\"b"', '"\\u00e9"', '"\\x"', '"tab\there"', '"line\nbreak"', 'true', 'false', 'null', 'tru', 'nul', '[1]', '{"n":1}', '"true"'];
+const VALUES = ['7', '-0', '10.50', '1e5', '1E-7', '-12.5', '12345678901234567.89', '01', '1.', '+1', '-', '.5', '1e', '"s"', '"10.50"', '"a\\"b"', '"\\u00e9"', '"\\x"', '"tab\there"', '"line\nbreak"', 'true', 'false', 'null', 'tru', 'nul', '[1]', '{"n":1}', '"true"', '"Café ☕ \u2028"'];
 const KEYS = ['erpKey', 'amount', 'a', 'b', '0', '__proto__', 'x\\"y', 'k\\u0041', 'é', ''];
 /** Mostly plain spacing: any control character sends a record to the general path. */
 const space = fc.oneof(
