@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonArrayEngine, NdjsonEngine } from '../../src/sources/json-engine.js';
+import { PATTERN_AFTER } from '../../src/sources/json-fields.js';
 import { unmark } from '../helpers.js';
 import { isNumberMark, numberText, toJsonText } from '../../src/sources/json-number.js';
 
@@ -27,6 +28,37 @@ describe('NdjsonEngine', () => {
     assert.ok(isNumberMark(record.amount));
     assert.equal(numberText(record.amount as string), '12345678901234567.89');
     assert.equal(toJsonText(record.n), '[1.50]');
+  });
+});
+
+describe('JSON engines reading field lists by a shape\'s pattern', () => {
+  const spaced = (n: number) => `{ "a": ${n}, "b": "x" }`;
+  const lead = Array.from({ length: PATTERN_AFTER + 1 }, (_, n) => `{"a":${n},"b":"x"}`).concat(spaced(-1), spaced(-2));
+
+  it('NdjsonEngine: a record cut over two lines is two malformed lines, with the pattern allowing blanks', () => {
+    const text = [...lead, '{"a":1,', '"b":"y"}', spaced(7), '{"a":2,"b":"z"} x', '{"a":3,"b":"w"}'].join('\n') + '\n';
+    for (const chunk of [text.length, 4096, 7]) {
+      const out = run(new NdjsonEngine({ maxRecordChars: 1000, fields: true }), text, chunk);
+      const at = lead.length;
+      assert.deepEqual(out.problems.map((p) => [p.line - at, p.code]), [[1, 'MALFORMED'], [2, 'MALFORMED'], [4, 'MALFORMED']]);
+      assert.deepEqual(out.fields.slice(at), [['a', '7', 'b', 'x'], ['a', '3', 'b', 'w']]);
+      assert.deepEqual(out.lines.slice(at), [at + 3, at + 5]);
+      assert.equal(out.fields.length, at + 2);
+    }
+  });
+
+  it('JsonArrayEngine: records over several lines, and an element past the cap, as the scan reads them', () => {
+    const text = `[\n${lead.join(',\n')},\n{\n  "a": 5,\n  "b": "p"\n},{"a":6,"b":"${'q'.repeat(2000)}"},{"a":7,"b":[1]},{"a":8,"b":"r"}\n]\n`;
+    for (const chunk of [text.length, 4096, 7]) {
+      const out = run(new JsonArrayEngine({ maxRecordChars: 1000, fields: true }), text, chunk);
+      const at = lead.length;
+      assert.equal(out.fields.length, at + 3);
+      assert.deepEqual(out.fields[at], ['a', '5', 'b', 'p']);
+      assert.deepEqual(unmark(out.fields[at + 1]), ['a', 7, 'b', [1]], 'the nested element, by the general path');
+      assert.deepEqual(out.fields[at + 2], ['a', '8', 'b', 'r']);
+      assert.deepEqual(out.lines.slice(at), [at + 2, at + 5, at + 5]);
+      assert.deepEqual(out.problems.map((p) => [p.line - at, p.code]), [[5, 'TOO_LARGE']]);
+    }
   });
 });
 
