@@ -302,7 +302,9 @@ export class FieldScanner {
       this.blanks = false;
     } else if (count > 0 && !this.blanks) {
       if (this.shapeRegExp !== undefined) {
-        // Records of the shape the compact pattern misses have blanks between tokens.
+        // A record of the shape that the compact pattern missed and the scan
+        // read has blanks between tokens (or, far more rarely, a string with
+        // too many escapes for V8's stack, which costs nothing here).
         this.blanks = true;
         this.shapeRegExp = shapePattern(shape, true);
       } else if (++this.repeats === PATTERN_AFTER && patternFits(shape)) {
