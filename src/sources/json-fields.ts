@@ -6,7 +6,7 @@
 // fast again once a shape has repeated and has its own pattern. Whatever it
 // cannot vouch for goes to the general path, which decides.
 
-import { stringEnd } from './json-number.js';
+import { JSON_NUMBER, JSON_STRING_CONTENT, literalPattern, stringEnd } from './json-number.js';
 import type { FieldList, JsonRecord } from './types.js';
 
 /**
@@ -70,15 +70,9 @@ function unescaped(token: string): string | undefined {
   }
 }
 
-/**
- * A JSON value as the scanner takes it: a string's content (group 1), or a
- * number, true, false or null (group 2). A string's plain runs are single
- * character classes, which V8 matches without a step of backtracking stack
- * per character, so a string of megabytes does not exhaust it.
- */
-const VALUE = String.raw`"([^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*)"|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)`;
+/** A JSON value as the scanner takes it: a string's content (group 1), or a number, true, false or null (group 2). */
+const VALUE = `"(${JSON_STRING_CONTENT})"|(${JSON_NUMBER}|true|false|null)`;
 const BLANKS = '[ \\t\\n\\r]*';
-const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
 
 /**
  * One regular expression for a whole record of the given keys in order, so
@@ -87,7 +81,7 @@ const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
  */
 function shapePattern(keys: string[], blanks: boolean): RegExp {
   const b = blanks ? BLANKS : '';
-  const members = keys.map((key) => `"${key.replace(REGEX_SPECIAL, '\\$&')}"${b}:${b}(?:${VALUE})${b}`);
+  const members = keys.map((key) => `"${literalPattern(key)}"${b}:${b}(?:${VALUE})${b}`);
   return new RegExp(`\\{${b}${members.join(`,${b}`)}\\}`, 'y');
 }
 

@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { InputFile } from './detect.js';
 import { FieldScanner } from './json-fields.js';
-import { isEscaped, isJsonSpace } from './json-number.js';
+import { isEscaped, isJsonSpace, JSON_NUMBER, JSON_STRING_CONTENT, literalPattern } from './json-number.js';
 import { readText, type ReadOptions } from './read.js';
 
 /** Keys longer than this are not taken as column names. */
@@ -73,7 +73,7 @@ const MAX_SHAPE_KEYS = 512;
 
 const BLANKS = String.raw`[ \t\r]*`;
 /** A JSON scalar: a string (escapes included), a number, true, false or null. */
-const SCALAR = String.raw`(?:"[^"\\\u0000-\u001f]*(?:\\.[^"\\\u0000-\u001f]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)`;
+const SCALAR = `(?:"${JSON_STRING_CONTENT}"|${JSON_NUMBER}|true|false|null)`;
 /** Keys written in a shape as they are: no character JSON would escape. */
 const PLAIN_KEY = /^[^"\\\u0000-\u001f]*$/;
 
@@ -124,7 +124,7 @@ class LineShapes {
 }
 
 function shapeOf(names: readonly string[]): RegExp {
-  const members = names.map((name) => `"${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"${BLANKS}:${BLANKS}${SCALAR}`);
+  const members = names.map((name) => `"${literalPattern(name)}"${BLANKS}:${BLANKS}${SCALAR}`);
   return new RegExp(`${BLANKS}[\\[,]?${BLANKS}\\{${BLANKS}${members.join(`${BLANKS},${BLANKS}`)}${BLANKS}\\}${BLANKS}[,\\]]?${BLANKS}(?=\\n)`, 'y');
 }
 

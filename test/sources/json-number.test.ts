@@ -62,6 +62,15 @@ describe('parseExactJson', () => {
     assert.equal(numberText(parsed.a as string), '1.5');
   });
 
+  it('marks every token of a record with a string of ten million characters on the general path', () => {
+    // A key that starts with a digit sends the record to the pass that marks every token.
+    const long = 'x'.repeat(10_000_000);
+    const parsed = parseExactJson(`{"1": 10.50, "a": "${long}", "b": 2}`) as Record<string, unknown>;
+    assert.equal(numberText(parsed['1'] as string), '10.50');
+    assert.equal(parsed.a, long);
+    assert.equal(numberText(parsed.b as string), '2');
+  });
+
   it('reports a syntax error for text JSON refuses', () => {
     assert.throws(() => parseExactJson('{"a": 10.50,}'), SyntaxError);
   });
