@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MAX_RECORD_BYTES, runBuild } from '../src/pipeline/build.js';
+import { boundHeapGrowth } from '../src/util/heap.js';
 import { parseByteSize } from '../src/util/size.js';
 
 const bytes = parseByteSize(process.argv[2] ?? '1GiB', 'size');
@@ -43,6 +44,7 @@ const dir = await mkdtemp(join(tmpdir(), 'sagesync-oversize-'));
 try {
   const input = join(dir, `companies.${format}`);
   await writeHugeInput(input);
+  boundHeapGrowth(); // as `sagesync build` runs
   const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
   const result = await runBuild({ inputs: [input], outDir: join(dir, 'out'), maxBatchBytes: 50_000_000 });

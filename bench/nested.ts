@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runBuild } from '../src/pipeline/build.js';
+import { boundHeapGrowth } from '../src/util/heap.js';
 
 const MAPPING = {
   files: [{
@@ -98,6 +99,7 @@ async function child(scenario: 'nested' | 'flat', lines: number, perInvoice: num
     const inputBytes = await writeInputs(dir, scenario, lines, perInvoice);
     const out = join(dir, 'out');
     const inputs = scenario === 'nested' ? [join(dir, 'erp_documents.ndjson')] : [join(dir, 'invoices.ndjson'), join(dir, 'invoicelines.ndjson')];
+    boundHeapGrowth(); // as `sagesync build` runs
     const started = performance.now();
     const result = await runBuild({ inputs, outDir: out, maxBatchBytes: 50_000_000, mapping: scenario === 'nested' ? join(dir, 'map.json') : undefined });
     const seconds = (performance.now() - started) / 1000;

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_RECORD_BYTES, runBuild, type BuildOptions } from '../pipeline/build.js';
 import { ALL_MODELS, getModel, modelForName } from '../schema/index.js';
 import { ZIP_MAX_BYTES } from '../sinks/zip-layout.js';
+import { boundHeapGrowth } from '../util/heap.js';
 import { parseByteSize } from '../util/size.js';
 import { parseArgs } from 'node:util';
 import { choiceOption, integerOption, parsingArgs } from './args.js';
@@ -169,6 +170,7 @@ export async function buildCommand(argv: string[], validateOnly: boolean): Promi
   // A live line only where a person watches: a terminal, and no --quiet or --json.
   const progress = process.stderr.isTTY && !values.quiet && !values.json ? new ProgressDisplay(process.stderr) : undefined;
   options.onProgress = progress?.update;
+  boundHeapGrowth();
   let result;
   try {
     result = await withSignals((signal) => runBuild({ ...options, signal }));
