@@ -37,9 +37,12 @@ const STREAM_BUFFER = 256 << 10;
  * malloc raises its mmap threshold above them and serves the next ones from
  * its arena, which fragmented as they came and went: in 10M-row builds the
  * arena grew from 22 to 39 MiB of RSS over the first 20 seconds, and builds
- * peaked at 156-176 MiB. At 64 KiB the arena stays at about 20 MiB: a 10M
- * build peaked at 144 MiB and 1M builds at 139-140 MiB against 142-149, on
- * the same CPU time (13.2-14.1 s both ways).
+ * peaked at 156-176 MiB. At 64 KiB the arena stays at about 20 MiB, and 10M
+ * builds peak at 144-145 MiB. The price is a round trip through the writer's
+ * event loop every 64 KiB of output, during which that stream does not
+ * deflate: 1M builds took 2-3% longer on the same CPU time (five alternating
+ * pairs: 6.96-7.07 s and 144-151 MiB with 1 MiB buffers, 7.16-7.35 s and
+ * 135-142 MiB with these). 128 KiB buffers cost about as much.
  */
 const DEFLATE_CHUNK = 64 << 10;
 
