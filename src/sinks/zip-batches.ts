@@ -37,14 +37,14 @@ const STREAM_BUFFER = 256 << 10;
  * malloc raises its mmap threshold above them and serves the next ones from
  * its arena, which fragmented as they came and went: in 10M-row builds the
  * arena grew from 22 to 39 MiB of RSS over the first 20 seconds, and builds
- * peaked at 156-176 MiB. At 64 KiB the arena stays at about 20 MiB, and 10M
- * builds peak at 144-145 MiB. The price is a round trip through the writer's
- * event loop every 64 KiB of output, during which that stream does not
- * deflate: 1M builds took 2-3% longer on the same CPU time (five alternating
- * pairs: 6.96-7.07 s and 144-151 MiB with 1 MiB buffers, 7.16-7.35 s and
- * 135-142 MiB with these). 128 KiB buffers cost about as much.
+ * peaked at 156-176 MiB. Smaller buffers fragment less (arena RSS in 10M
+ * builds: about 20 MiB at 64 and 128 KiB, 28 MiB at 256 KiB; peaks 144-146,
+ * 146 and 154 MiB) but cost time, on the same CPU: 1M builds alternating
+ * with 1 MiB buffers took 2-3% longer from CSV at 64 or 128 KiB, and from
+ * NDJSON 6% longer at 64 KiB and 3% at 128 KiB (10.13-10.45 s against
+ * 10.45-10.93 s).
  */
-const DEFLATE_CHUNK = 64 << 10;
+const DEFLATE_CHUNK = 128 << 10;
 
 /** A fixed entry time, so rebuilding the same input gives identical archives. */
 const ENTRY_DATE = new Date(2000, 0, 1);
