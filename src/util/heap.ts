@@ -9,10 +9,11 @@
 // its next full collection, and the build peaked at 193 MiB, against 164 and
 // 177 MiB for two builds without that phase. A 1M-row build is over before
 // the phase would end, so a 10M peak came out up to 1.3x a 1M one. A fixed
-// growth keeps the old generation within half again of what survives: four
-// 10M builds then peaked at 155-168 MiB, with at most 55 MB of heap
-// committed. Full collections of a heap this small take a few milliseconds,
-// so collecting a few times as often does not show in a build's time.
+// growth keeps the old generation within half again of what survives:
+// eleven 10M builds then peaked at 155-176 MiB, with at most 55 MB of heap
+// committed in the seven sampled. Full collections of a heap this small
+// take a few milliseconds, so collecting a few times as often does not show
+// in a build's time.
 import { setFlagsFromString } from 'node:v8';
 
 export const HEAP_GROWING_PERCENT = 50;
