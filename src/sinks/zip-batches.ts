@@ -38,8 +38,8 @@ const STREAM_BUFFER = 256 << 10;
  * its arena, which fragmented as they came and went: in 10M-row builds the
  * arena grew from 22 to 39 MiB of RSS over the first 20 seconds, and builds
  * peaked at 156-176 MiB. Smaller buffers fragment less (arena RSS in 10M
- * builds: about 20 MiB at 64 and 128 KiB, 28 MiB at 256 KiB; peaks 144-146,
- * 146 and 154 MiB) but cost time, on the same CPU: 1M builds alternating
+ * builds: about 20 MiB at 64 and 128 KiB, 28 MiB at 256 KiB; peaks 144-145,
+ * 146-148 and 154 MiB) but cost time, on the same CPU: 1M builds alternating
  * with 1 MiB buffers took 2-3% longer from CSV at 64 or 128 KiB, and from
  * NDJSON 6% longer at 64 KiB and 3% at 128 KiB (10.13-10.45 s against
  * 10.45-10.93 s).
