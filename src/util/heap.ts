@@ -16,7 +16,7 @@
 // in a build's time.
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 50;
+const HEAP_GROWING_PERCENT = 50;
 
 /**
  * Fixes V8's heap growth for the rest of the process (every thread), unless
