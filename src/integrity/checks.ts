@@ -21,7 +21,7 @@ import type { Cell, ValidatedBatch } from '../validate/compile.js';
 import { problem, type Problem } from '../validate/problems.js';
 import { hashEnd, hashOut, hashPiece, hashStart, stableHash } from './hash.js';
 import { columnReferences, identityReader, orphanReason, type ColumnReference, type IdentityReader } from './keys.js';
-import { BatchHashes, sameText, SLICED_LENGTH, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
+import { BatchHashes, sameText, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
 
 export type DuplicatePolicy = 'reject' | 'last-wins' | 'off';
 export type OrphanPolicy = 'reject' | 'warn' | 'off';
@@ -99,16 +99,15 @@ class StateIdentities implements KeySet {
     private readonly seed: number,
   ) {}
 
-  prefetch(count: number, textOf: TextOf): void {
+  findRows(count: number, textOf: TextOf, found: Uint8Array): void {
     this.batch.fill(count, textOf, this.state.table, this.seed);
+    this.batch.lookUp(count, found, this.isSeen);
   }
 
-  repeats(row: number): boolean {
-    return this.batch.repeats(row);
-  }
+  private readonly isSeen = (hi: number, lo: number): boolean => this.state.isSeen(hi, lo);
 
-  find(text: string, row = -1): boolean {
-    this.batch.recall(text, row, this.seed);
+  find(text: string): boolean {
+    this.batch.recall(text, -1, this.seed);
     return this.state.isSeen(hashOut.hi, hashOut.lo);
   }
 }
@@ -292,19 +291,19 @@ export class IntegrityChecks {
     if (indexed) {
       keys.length = rows.length;
       for (let r = 0; r < rows.length; r++) keys[r] = identity.text(rows[r]);
-      seen?.prefetchRows(keys, rows.length);
+      if (this.rowPositions.length < rows.length) this.reserveRows(rows.length);
+      const { rowPositions, held, heldPresent } = this;
+      for (let r = 0; r < rows.length; r++) if (keys[r] !== undefined) rowPositions[r] = checks.positions.of(fileIndex, lines[r]);
+      // Duplicates depend on validation alone, so a batch's are decided in one
+      // call: its index operations run back to back and their cache misses
+      // overlap, where each row's other checks would hold them apart.
+      if (seen) {
+        held.set(rowPositions.subarray(0, rows.length));
+        if (this.options.duplicates === 'last-wins') seen.lookUpRows(keys, rows.length, held, heldPresent);
+        else seen.insertRowsIfAbsent(keys, rows.length, held, heldPresent);
+      }
       // The seed keeps equal keys of different models apart in the one state table.
       if (state) this.stateKeys.fillRows(keys, rows.length, state.table, seed);
-      // Duplicates depend on validation alone, so a batch's are decided in one
-      // loop: its index operations run back to back and their cache misses
-      // overlap, where each row's other checks would hold them apart.
-      for (let r = 0; r < rows.length; r++) {
-        const key = keys[r];
-        if (key === undefined) continue;
-        const position = checks.positions.of(fileIndex, lines[r]);
-        this.rowPositions[r] = position;
-        this.duplicates[r] = seen ? this.duplicateOf(seen, key, r, checks.indexed, position, identity.label) : undefined;
-      }
     }
     for (let k = 0; k < references.length; k++) if (references[k].target) this.lookUpReferences(k, checks.referenceSets[k], references[k].column, rows);
     let keep = 0;
@@ -319,10 +318,12 @@ export class IntegrityChecks {
       let oldLo = 0;
       if (key !== undefined && indexed) {
         const position = this.rowPositions[r];
-        const duplicate = this.duplicates[r];
-        if (duplicate) {
-          rejects.push({ line, key, problems: [duplicate] });
-          continue;
+        if (seen && this.heldPresent[r] === 1) {
+          const duplicate = this.duplicateOf(key, position, this.held[r], checks.indexed, identity!.label);
+          if (duplicate) {
+            rejects.push({ line, key, problems: [duplicate] });
+            continue;
+          }
         }
         if (state) {
           this.stateKeys.recall(key, r, seed);
@@ -391,19 +392,7 @@ export class IntegrityChecks {
       found.fill(0, 0, rows.length);
       return;
     }
-    set.prefetch(rows.length, (r) => rows[r][column]);
-    // Children of one parent come together: a repeat of the row before is answered by its lookup.
-    let previous: string | undefined;
-    for (let r = 0; r < rows.length; r++) {
-      const value = rows[r][column];
-      if (value === null) {
-        previous = undefined;
-        continue;
-      }
-      const repeat = value.length < SLICED_LENGTH ? sameText(value, previous) : set.repeats(r);
-      found[r] = repeat ? found[r - 1] : set.find(value, r) ? 1 : 0;
-      previous = value;
-    }
+    set.findRows(rows.length, (r) => rows[r][column], found);
   }
 
   /** Per fixed-target reference, whether each row of the batch names a valid record (see lookUpReferences). */
@@ -411,11 +400,23 @@ export class IntegrityChecks {
 
   /** Identity texts of the batch being checked. */
   private readonly keys: (string | undefined)[] = [];
-  /** Line positions of the batch's identities, and the duplicate problem of each, if any. */
-  private readonly rowPositions: number[] = [];
-  private readonly duplicates: (Problem | undefined)[] = [];
+  /** Line positions of the batch's identities. */
+  private rowPositions = new Uint32Array(0);
+  /**
+   * For each identity of the batch, whether the duplicate index already
+   * held it, and then the position it holds: the first occurrence's
+   * (reject), or the last one's (last-wins).
+   */
+  private held = new Uint32Array(0);
+  private heldPresent = new Uint8Array(0);
   /** Their hashes in the change state's table. */
   private readonly stateKeys = new BatchHashes(stableHash);
+
+  private reserveRows(count: number): void {
+    this.rowPositions = new Uint32Array(2 * count);
+    this.held = new Uint32Array(2 * count);
+    this.heldPresent = new Uint8Array(2 * count);
+  }
 
   /**
    * Keeps the new fingerprints of the last checked batch for the next
@@ -440,15 +441,14 @@ export class IntegrityChecks {
     pending.length = 0;
   }
 
-  /** The DUPLICATE_KEY problem of the identity `key` (row `row` of the batch), read at `position`, or undefined. */
-  private duplicateOf(seen: TextKeyIndex, key: string, row: number, indexed: LinePositions, position: number, label: string): Problem | undefined {
-    if (this.options.duplicates === 'last-wins') {
-      if (!seen.find(key, row) || seen.value[0] === position) return undefined;
-      return problem('DUPLICATE_KEY', label, `${label} "${key}" occurs again later, at ${this.where(indexed, seen.value[0])}, which is kept (--duplicates last-wins)`, key);
-    }
-    seen.value[0] = position;
-    if (seen.insertIfAbsent(key, row)) return undefined;
-    return this.alreadyRead(label, key, indexed, seen.value[0]);
+  /**
+   * The DUPLICATE_KEY problem of the identity `key`, read at `position`,
+   * whose key the duplicate index holds with `held`, or undefined.
+   */
+  private duplicateOf(key: string, position: number, held: number, indexed: LinePositions, label: string): Problem | undefined {
+    if (this.options.duplicates === 'reject') return this.alreadyRead(label, key, indexed, held);
+    if (held === position) return undefined;
+    return problem('DUPLICATE_KEY', label, `${label} "${key}" occurs again later, at ${this.where(indexed, held)}, which is kept (--duplicates last-wins)`, key);
   }
 
   /** The reject policy's problem for a record whose identity was read first at `position`. */

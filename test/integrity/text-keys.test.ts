@@ -121,15 +121,13 @@ describe('TextKeyIndex', () => {
     assert.equal(guids.find('3f2504e0-4f89-11d3-9a0c-0305e82c330f'), true);
   });
 
-  it('finds a batch’s prefetched keys by row, and a text that is not the row’s all the same', () => {
+  it('finds a batch’s keys at once, and a text given for a row of it all the same', () => {
     const index = new TextKeyIndex(0);
     for (const text of ['ACME', 'Globex', 'L-1', 'a1b2-c3']) index.insert(text);
     const batch = ['Globex', 'L-1', 'Initech', 'a1b2-c3', undefined];
-    index.prefetch(batch.length, (r) => batch[r]);
-    assert.deepEqual(
-      batch.map((text, r) => (text === undefined ? undefined : index.find(text, r))),
-      [true, true, false, true, undefined],
-    );
+    const found = new Uint8Array(batch.length);
+    index.findRows(batch.length, (r) => batch[r], found);
+    assert.deepEqual([...found], [1, 1, 0, 1, 0]);
     // Row 0 was prefetched as 'Globex': another text given for it is hashed afresh.
     assert.equal(index.find('ACME', 0), true);
     assert.equal(index.find('Umbrella', 0), false);
@@ -147,14 +145,12 @@ describe('TextKeyIndex', () => {
       const file = [guid(2), guid(7), guid(7), guid(0), guid(3)].join(',');
       const batch: (string | undefined)[] = file.split(',').map((_, r) => file.slice(37 * r, 37 * r + 36));
       if (withoutText) batch.push(undefined);
-      index.prefetchRows(batch, batch.length);
+      const values = new Uint32Array(batch.length);
+      const present = new Uint8Array(batch.length);
+      index.lookUpRows(batch, batch.length, values, present);
       assert.deepEqual(
-        batch.map((text, r) => (text === undefined ? undefined : index.find(text, r) ? index.value[0] : false)),
-        [102, false, false, 100, 103, ...(withoutText ? [undefined] : [])],
-      );
-      assert.deepEqual(
-        batch.map((_, r) => index.repeats(r)),
-        batch.map((_, r) => withoutText && r === 2),
+        batch.map((_, r) => (present[r] === 1 ? values[r] : false)),
+        [102, false, false, 100, 103, ...(withoutText ? [false] : [])],
       );
       // Row 0 was prefetched as guid(2): another text given for it is hashed afresh.
       assert.equal(index.find(guid(1), 0), true);
@@ -168,19 +164,61 @@ describe('TextKeyIndex', () => {
     }
   });
 
-  it('finds the rows of a prefetched run of equal texts, as children name one parent', () => {
+  it('finds the rows of a run of equal texts, as children name one parent', () => {
     const index = new TextKeyIndex(0);
     for (const text of ['ACME', 'Globex']) index.insert(text);
     // Equal texts that are different strings, as cells cut from a file are.
-    const batch = ['ACME', 'ACME', 'Initech', 'Initech', 'Globex', 'Globex'].map((text) => `${text} `.slice(0, -1));
-    index.prefetch(batch.length, (r) => batch[r]);
-    assert.deepEqual(
-      batch.map((text, r) => index.find(text, r)),
-      [true, true, false, false, true, true],
-    );
-    assert.deepEqual(
-      batch.map((_, r) => index.repeats(r)),
-      [false, true, false, true, false, true],
-    );
+    const batch = ['ACME', 'ACME', 'Initech', 'Initech', null, 'Initech', 'Globex', 'Globex'].map((text) => (text === null ? null : `${text} `.slice(0, -1)));
+    const found = new Uint8Array(batch.length);
+    index.findRows(batch.length, (r) => batch[r], found);
+    assert.deepEqual([...found], [1, 1, 0, 0, 0, 0, 1, 1]);
   });
+
+  // Batches as the checks give them: identities a row each, references by row, with runs of one parent and rows without a key.
+  for (const [name, shifted] of Object.entries(shifts)) {
+    it(`agrees with a Map a batch at a time${shifted ? `, when ${name} move the numbered keys to the hash index` : ''}`, () => {
+      const index = new TextKeyIndex(1);
+      const model = new Map<string, number>();
+      const random = seeded(name.length + 7);
+      const values = new Uint32Array(400);
+      const present = new Uint8Array(400);
+      const found = new Uint8Array(400);
+      let i = 0;
+      while (i < 90_000) {
+        const count = 1 + Math.floor(random() * 300);
+        // Most batches have a key on every row, which lets the identities go straight by their hashes.
+        const holes = random() < 0.3;
+        const texts: (string | undefined)[] = [];
+        for (let r = 0; r < count; r++, i++) {
+          const pick = random();
+          const text = shifted && i > 30_000 && i % 2 === 0 ? shifted(random) : keyOf(i, random);
+          // Slices of a longer text, as cells are; a repeat of the row before is a different string.
+          texts.push(holes && pick < 0.05 ? undefined : pick < 0.3 && r > 0 && texts[r - 1] !== undefined ? `${texts[r - 1]}|`.slice(0, -1) : `${text}|`.slice(0, -1));
+        }
+        const op = random();
+        for (let r = 0; r < count; r++) values[r] = i + r;
+        if (op < 0.7) {
+          const expected = texts.map((text, r) => {
+            if (text === undefined) return undefined;
+            if (model.has(text)) return model.get(text);
+            model.set(text, i + r);
+            return undefined;
+          });
+          index.insertRowsIfAbsent(texts, count, values, present);
+          assert.deepEqual(texts.map((_, r) => (present[r] === 1 ? values[r] : undefined)), expected);
+        } else if (op < 0.85) {
+          index.lookUpRows(texts, count, values, present);
+          assert.deepEqual(
+            texts.map((_, r) => (present[r] === 1 ? values[r] : undefined)),
+            texts.map((text) => (text === undefined ? undefined : model.get(text))),
+          );
+        } else {
+          index.findRows(count, (r) => texts[r], found);
+          assert.deepEqual([...found.subarray(0, count)], texts.map((text) => (text !== undefined && model.has(text) ? 1 : 0)));
+        }
+      }
+      assert.equal(index.size, model.size);
+      if (shifted) assert.equal(index.numberedSize, 0, 'the numbered keys moved to the hash index');
+    });
+  }
 });
