@@ -21,7 +21,8 @@ import type { Cell, ValidatedBatch } from '../validate/compile.js';
 import { problem, type Problem } from '../validate/problems.js';
 import { hashEnd, hashOut, hashPiece, hashStart, stableHash } from './hash.js';
 import { columnReferences, identityReader, orphanReason, type ColumnReference, type IdentityReader } from './keys.js';
-import { BatchHashes, sameText, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
+import { sameText } from './same-text.js';
+import { BatchHashes, TextKeyIndex, type KeySet, type TextOf } from './text-keys.js';
 
 export type DuplicatePolicy = 'reject' | 'last-wins' | 'off';
 export type OrphanPolicy = 'reject' | 'warn' | 'off';

@@ -7,25 +7,7 @@
 import { hashOut, runHash, type TextHash } from './hash.js';
 import { KeyIndex } from './key-index.js';
 import { NumberedKeys } from './numbered-keys.js';
-
-/**
- * V8 cuts texts this long or longer from a file as slices of it; shorter
- * ones are copied into flat strings, which compare in a few nanoseconds.
- */
-export const SLICED_LENGTH = 13;
-
-/**
- * `a === b`, quicker when they differ. Cells cut from a file of long keys
- * (GUIDs) are slices of it, and V8 compares two slices in its runtime,
- * about 30 ns even when the first character differs; a differing length or
- * last character (the digit that counts up, the GUID's random tail) settles
- * most comparisons before that.
- */
-export function sameText(a: string, b: string | undefined): boolean {
-  if (b === undefined || a.length !== b.length) return false;
-  const last = a.length - 1;
-  return (last < 0 || a.charCodeAt(last) === b.charCodeAt(last)) && a === b;
-}
+import { sameText, SLICED_LENGTH } from './same-text.js';
 
 /** The text of row `r` of a batch, or nothing for a row without one. */
 export type TextOf = (r: number) => string | null | undefined;
@@ -52,10 +34,13 @@ export class BatchHashes {
   private texts: (string | undefined)[] = [];
   /** The text of each row of the last fill: `texts`, or the caller's array after fillRows. */
   private rowTexts: readonly (string | undefined)[] = this.texts;
-  /** The texts that differ from the row before, and their hashes (seeded), to touch. */
-  private readonly distinctTexts: string[] = [];
+  /** The rows' texts that fill hashes, their rows, and whether each equals the one before. */
+  private readonly present: string[] = [];
+  private presentRows = new Int32Array(0);
+  private same = new Uint8Array(0);
+  /** The hashes (seeded) of the texts that differ from the one before, to touch. */
   private distinct = new Uint32Array(0);
-  /** For each row with a text, its place in distinctTexts, and so its hash. */
+  /** For each row with a text, the place of its hash in distinct. */
   private distinctOf = new Int32Array(0);
   /** 1 for a row hashed right after the row before it, with the same text. */
   private repeated = new Uint8Array(0);
@@ -75,12 +60,10 @@ export class BatchHashes {
   fill(count: number, textOf: TextOf, index: KeyIndex, seed = 0, skip?: (text: string) => boolean): void {
     this.reserve(count);
     this.byRow = false;
-    const { texts, distinctTexts, distinctOf, repeated } = this;
+    const { texts, present, presentRows, same, distinctOf, repeated } = this;
     this.rowTexts = texts;
     texts.length = count;
-    distinctTexts.length = 0;
-    let previous: string | undefined;
-    let previousRow = -1;
+    present.length = 0;
     for (let r = 0; r < count; r++) {
       repeated[r] = 0;
       const text = textOf(r) ?? undefined;
@@ -89,16 +72,19 @@ export class BatchHashes {
         continue;
       }
       texts[r] = text;
-      // Children of one parent come together: the parent's text is hashed, and its slot touched, once.
-      if (sameText(text, previous)) {
-        if (previousRow === r - 1) repeated[r] = 1;
-      } else distinctTexts.push(text);
-      distinctOf[r] = distinctTexts.length - 1;
-      previous = text;
-      previousRow = r;
+      presentRows[present.length] = r;
+      present.push(text);
     }
-    this.hash.many(distinctTexts, distinctTexts.length, this.distinct);
-    this.seedAndTouch(distinctTexts.length, index, seed);
+    // Children of one parent come together: the parent's text is hashed, and its slot touched, once.
+    const distinct = this.hash.runs(present, present.length, this.distinct, same);
+    let d = -1;
+    for (let i = 0; i < present.length; i++) {
+      const r = presentRows[i];
+      if (same[i] === 0) d++;
+      else if (presentRows[i - 1] === r - 1) repeated[r] = 1;
+      distinctOf[r] = d;
+    }
+    this.seedAndTouch(distinct, index, seed);
   }
 
   /**
@@ -130,6 +116,8 @@ export class BatchHashes {
     this.distinct = new Uint32Array(4 * count);
     this.distinctOf = new Int32Array(2 * count);
     this.repeated = new Uint8Array(2 * count);
+    this.presentRows = new Int32Array(2 * count);
+    this.same = new Uint8Array(2 * count);
   }
 
   /** Xors `seed` into the high half of the first `count` hashes, as the index stores them, and touches their slots. */

@@ -51,6 +51,11 @@ function eachOf(hash: TextHash, texts: readonly string[]): string[] {
 function batchOf(hash: TextHash, texts: readonly string[], count = texts.length): string[] {
   const out = new Uint32Array(2 * count);
   hash.many(texts, count, out);
+  return pairs(out, count);
+}
+
+/** The first `count` hashes in `out`, as "hi:lo". */
+function pairs(out: Uint32Array, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${out[2 * i]}:${out[2 * i + 1]}`);
 }
 
@@ -76,6 +81,31 @@ describe('runHash', () => {
     assert.deepEqual(batchOf(stableHash, ascii), eachOf(stableHash, ascii));
     hash64(guid(1));
     assert.deepEqual(eachOf(stableHash, [guid(1)]), [`${hashOut.hi}:${hashOut.lo}`], 'stableHash is the state file\'s hash64');
+  });
+
+  it('hashes runs of equal texts once, each a text equal to the one before it', () => {
+    // Slices of one text, as cells are, so equal texts are different strings; runs of one text, of the same length, and of other texts.
+    const cells = [guid(1), guid(1), guid(1), guid(2), 'abcd', 'abcd', 'abce', 'abcd', 'abcde', 'abcdf', 'abcdf', '', '', 'Müller', 'Müller', guid(1), 'x'.repeat(1025), 'x'.repeat(1025)];
+    const file = cells.join(',');
+    let at = 0;
+    const texts = cells.map((cell) => file.slice(at, (at += cell.length + 1) - 1));
+    for (const hash of [runHash, stableHash]) {
+      for (const batch of [texts, texts.filter((text) => !text.includes('ü') && text.length <= 1024)]) {
+        const same = new Uint8Array(batch.length);
+        const out = new Uint32Array(2 * batch.length);
+        const hashed = hash.runs(batch, batch.length, out, same);
+        const runs = batch.map((text, i) => (i > 0 && text === batch[i - 1] ? 1 : 0));
+        assert.deepEqual([...same], runs);
+        const firsts = batch.filter((_, i) => runs[i] === 0);
+        assert.equal(hashed, firsts.length);
+        assert.deepEqual(pairs(out, hashed), eachOf(hash, firsts));
+      }
+    }
+    assert.deepEqual(
+      texts.map((text, i) => (i > 0 && text === texts[i - 1] ? 1 : 0)),
+      [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1],
+      'the batch holds runs of each kind',
+    );
   });
 
   it('keeps apart texts that share their bytes in a batch, and lone surrogates that encode alike', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sameText, TextKeyIndex } from '../../src/integrity/text-keys.js';
+import { TextKeyIndex } from '../../src/integrity/text-keys.js';
 
 /** A deterministic stream of keys: numbered runs, zero-padded ones, and keys that do not end in digits. */
 function keyOf(i: number, random: () => number): string {
@@ -18,19 +18,6 @@ function seeded(seed: number): () => number {
     return s / 2 ** 32;
   };
 }
-
-describe('sameText', () => {
-  it('agrees with === on slices of a file, whatever part differs', () => {
-    const file = 'fa20b8cd-7031-1208-518a-168a62679693,fa20b8cd-7031-1208-518a-168a62679693,fa20b8cd-7031-1208-518a-168a62679694,xa20b8cd-7031-1208-518a-168a62679693';
-    const [a, b, lastDiffers, firstDiffers] = file.split(',');
-    assert.equal(sameText(a, b), true);
-    assert.equal(sameText(a, lastDiffers), false);
-    assert.equal(sameText(a, firstDiffers), false);
-    assert.equal(sameText(a, a.slice(0, 35)), false);
-    assert.equal(sameText(a, undefined), false);
-    assert.equal(sameText('', ''), true);
-  });
-});
 
 describe('TextKeyIndex', () => {
   // Past 30,000 operations, sparse numbers exhaust the numbered pages' budget,
