@@ -158,6 +158,37 @@ export class KeyIndex {
     return this.put(hi, lo, false);
   }
 
+  /**
+   * insertIfAbsent for each of `count` keys (`hashes` holds them as hi, lo
+   * pairs) of an index with one value word, in order: key k with the value
+   * `values[k]`; a key already present gets `present[k] = 1` and its value
+   * in `values[k]`, else `present[k] = 0`. One call a batch spares each key
+   * a call's stores of the last slot and the value's copies (10M keys after
+   * the touching loop: 66-73 against 77-92 ns a key).
+   */
+  insertAllIfAbsent(hashes: Uint32Array, count: number, values: Uint32Array, present: Uint8Array): void {
+    if (this.valueWords !== 1) throw new Error('insertAllIfAbsent needs an index with one value word');
+    for (let k = 0; k < count; k++) {
+      const hi = hashes[2 * k] >>> 0;
+      const lo = hashes[2 * k + 1] >>> 0 || 1;
+      const shard = this.shards[hi >>> SHARD_SHIFT];
+      if (shard.size + 1 > shard.capacity * this.maxLoad) this.grow(shard);
+      const at = this.locate(shard, hi, lo);
+      const slots = shard.slots;
+      if (this.found) {
+        present[k] = 1;
+        values[k] = slots[at + 2];
+        continue;
+      }
+      present[k] = 0;
+      slots[at] = hi & STORED_HI;
+      slots[at + 1] = lo;
+      slots[at + 2] = values[k];
+      shard.size++;
+      this.size++;
+    }
+  }
+
   /** One probe for both insert forms; a present key's value is overwritten or loaded. */
   private put(hi: number, lo: number, overwrite: boolean): boolean {
     lo = lo >>> 0 || 1;

@@ -46,6 +46,35 @@ describe('KeyIndex', () => {
     assert.equal(index.size, 1);
   });
 
+  it('insertAllIfAbsent inserts a batch as insertIfAbsent does key by key, through growth', () => {
+    const batchwise = new KeyIndex(1);
+    const keywise = new KeyIndex(1);
+    const hashes = new Uint32Array(2 * 500);
+    const values = new Uint32Array(500);
+    const present = new Uint8Array(500);
+    let next = 0;
+    let seed = 7;
+    for (let batch = 0; batch < 200; batch++) {
+      // Keys seen before, keys repeated within the batch, and keys with a zero low half.
+      for (let k = 0; k < 500; k++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const [hi, lo] = hashOf(`K-${seed % 40_000}`);
+        hashes[2 * k] = hi;
+        hashes[2 * k + 1] = k % 50 === 0 ? 0 : lo;
+        values[k] = next++;
+      }
+      const expected = [...values].map((value, k) => {
+        keywise.value[0] = value;
+        return keywise.insertIfAbsent(hashes[2 * k], hashes[2 * k + 1]) ? undefined : keywise.value[0];
+      });
+      batchwise.insertAllIfAbsent(hashes, 500, values, present);
+      assert.deepEqual([...values].map((value, k) => (present[k] === 1 ? value : undefined)), expected);
+    }
+    assert.equal(batchwise.size, keywise.size);
+    assert.deepEqual([...batchwise.entries()].map((e) => [...e].join()).sort(), [...keywise.entries()].map((e) => [...e].join()).sort());
+    assert.throws(() => new KeyIndex(0).insertAllIfAbsent(hashes, 1, values, present), /one value word/);
+  });
+
   it('keeps a key whose low half is zero', () => {
     const index = new KeyIndex(0);
     index.insert(123, 0);
