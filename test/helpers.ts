@@ -100,6 +100,15 @@ export async function readBatchRows(dir: string, files: readonly string[]): Prom
   return rows;
 }
 
+/** A deterministic stream of numbers in [0, 1) for `seed`, the same on every run. */
+export function seeded(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
 /** Cases per property: small for `npm test`, raised by `npm run fuzz` (FUZZ_RUNS). */
 export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 20);
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hash64, hashOut } from '../../src/integrity/hash.js';
 import { KeyIndex } from '../../src/integrity/key-index.js';
+import { seeded } from '../helpers.js';
 
 function hashOf(text: string): [number, number] {
   hash64(text);
@@ -53,12 +54,11 @@ describe('KeyIndex', () => {
     const values = new Uint32Array(500);
     const present = new Uint8Array(500);
     let next = 0;
-    let seed = 7;
+    const random = seeded(7);
     for (let batch = 0; batch < 200; batch++) {
       // Keys seen before, keys repeated within the batch, and keys with a zero low half.
       for (let k = 0; k < 500; k++) {
-        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-        const [hi, lo] = hashOf(`K-${seed % 40_000}`);
+        const [hi, lo] = hashOf(`K-${Math.floor(random() * 40_000)}`);
         hashes[2 * k] = hi;
         hashes[2 * k + 1] = k % 50 === 0 ? 0 : lo;
         values[k] = next++;

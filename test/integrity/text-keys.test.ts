@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TextKeyIndex } from '../../src/integrity/text-keys.js';
+import { seeded } from '../helpers.js';
 
 /** A deterministic stream of keys: numbered runs, zero-padded ones, and keys that do not end in digits. */
 function keyOf(i: number, random: () => number): string {
@@ -9,14 +10,6 @@ function keyOf(i: number, random: () => number): string {
   if (pick < 0.5) return `INV-${String(Math.floor(random() * 5000)).padStart(6, '0')}`;
   if (pick < 0.8) return `${Math.floor(random() * 0xffffffff).toString(16)}-${Math.floor(random() * 1e9).toString(36)}g`;
   return `Company ${String.fromCharCode(65 + (i % 26))}${Math.floor(random() * 3000)}x`;
-}
-
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 describe('TextKeyIndex', () => {
