@@ -131,6 +131,18 @@ describe('change detection in a build', () => {
     assert.deepEqual(second.result.counts.byModel.Company, { read: 2, written: 0, rejected: 1, unchanged: 1, outOfWindow: 0 });
   });
 
+  it('keeps the fingerprint a record had when no batch could hold its new copy', async (t) => {
+    const dir = await tempDir(t);
+    const small = 'H,Small,Company,true';
+    const huge = `H,${'h'.repeat(3000)},Company,true`;
+    assert.deepEqual((await run(dir, [small], { maxBatchBytes: 2048 })).written, ['H']);
+    const second = await run(dir, [huge], { maxBatchBytes: 2048 });
+    assert.deepEqual([second.written, second.result.counts.rejected], [[], 1]);
+    // The server still has the small copy, so reading it again is no change.
+    const third = await run(dir, [small], { maxBatchBytes: 2048 });
+    assert.deepEqual(third.result.counts.byModel.Company, { read: 1, written: 0, rejected: 0, unchanged: 1, outOfWindow: 0 });
+  });
+
   it('writes unchanged records anyway in a full sync, which must be complete', async (t) => {
     const dir = await tempDir(t);
     await run(dir, ['A,Alpha,Company,true']);
