@@ -35,8 +35,8 @@ export class BatchHashes {
   /** The text of each row of the last fill: `texts`, or the caller's array after fillRows. */
   private rowTexts: readonly (string | undefined)[] = this.texts;
   /** The rows' texts that fill hashes, their rows, and whether each equals the one before. */
-  private readonly present: string[] = [];
-  private presentRows = new Int32Array(0);
+  private readonly hashedTexts: string[] = [];
+  private hashedRows = new Int32Array(0);
   private same = new Uint8Array(0);
   /** The hashes (seeded) of the texts that differ from the one before, to touch. */
   private distinct = new Uint32Array(0);
@@ -60,10 +60,10 @@ export class BatchHashes {
   fill(count: number, textOf: TextOf, index: KeyIndex, seed = 0, skip?: (text: string) => boolean): void {
     this.reserve(count);
     this.byRow = false;
-    const { texts, present, presentRows, same, distinctOf, repeated } = this;
+    const { texts, hashedTexts, hashedRows, same, distinctOf, repeated } = this;
     this.rowTexts = texts;
     texts.length = count;
-    let presentCount = 0;
+    let hashedCount = 0;
     for (let r = 0; r < count; r++) {
       repeated[r] = 0;
       const text = textOf(r) ?? undefined;
@@ -72,20 +72,20 @@ export class BatchHashes {
         continue;
       }
       texts[r] = text;
-      presentRows[presentCount] = r;
-      present[presentCount++] = text;
+      hashedRows[hashedCount] = r;
+      hashedTexts[hashedCount++] = text;
     }
     // Stored by index, the length set only when it changes: setting it to 0
     // frees the array's backing store, and pushes then grew it anew for every
     // batch (GUID references: 140 against 170 ns a row).
-    if (present.length !== presentCount) present.length = presentCount;
+    if (hashedTexts.length !== hashedCount) hashedTexts.length = hashedCount;
     // Children of one parent come together: the parent's text is hashed, and its slot touched, once.
-    const distinct = this.hash.runs(present, present.length, this.distinct, same);
+    const distinct = this.hash.runs(hashedTexts, hashedTexts.length, this.distinct, same);
     let d = -1;
-    for (let i = 0; i < present.length; i++) {
-      const r = presentRows[i];
+    for (let i = 0; i < hashedTexts.length; i++) {
+      const r = hashedRows[i];
       if (same[i] === 0) d++;
-      else if (presentRows[i - 1] === r - 1) repeated[r] = 1;
+      else if (hashedRows[i - 1] === r - 1) repeated[r] = 1;
       distinctOf[r] = d;
     }
     this.seedAndTouch(distinct, index, seed);
@@ -120,7 +120,7 @@ export class BatchHashes {
     this.distinct = new Uint32Array(4 * count);
     this.distinctOf = new Int32Array(2 * count);
     this.repeated = new Uint8Array(2 * count);
-    this.presentRows = new Int32Array(2 * count);
+    this.hashedRows = new Int32Array(2 * count);
     this.same = new Uint8Array(2 * count);
   }
 
